@@ -1,0 +1,41 @@
+"""countdown: wait N seconds, reporting once a second (the classic 'sleep' job, done right)."""
+
+import logging
+import time
+
+from jobs.errors import TaskInputError
+from jobs.progress import report
+
+log = logging.getLogger(__name__)
+
+MIN_SECONDS = 1
+MAX_SECONDS = 3600
+
+
+def validate(params: dict) -> dict:
+    seconds = params.get("seconds")
+    if isinstance(seconds, str) and seconds.strip().isdigit():
+        seconds = int(seconds)
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise TaskInputError("Seconds must be a whole number.")
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise TaskInputError(f"Seconds must be between {MIN_SECONDS} and {MAX_SECONDS}.")
+    return {"seconds": seconds}
+
+
+def run(params: dict) -> dict:
+    seconds = params["seconds"]
+    log.info("Counting down %d seconds", seconds)
+    start = time.monotonic()
+    for tick in range(seconds):
+        report(tick, seconds, f"{tick} of {seconds} s")
+        # Sleep to the next whole second since start, so the ticks do not drift.
+        time.sleep(max(0.0, start + tick + 1 - time.monotonic()))
+    waited = time.monotonic() - start
+    report(seconds, seconds, f"{seconds} of {seconds} s")
+    log.info("Done after %.2f s", waited)
+    return {
+        "summary": f"Waited {seconds} second{'s' if seconds != 1 else ''}.",
+        "seconds": seconds,
+        "waited_seconds": round(waited, 3),
+    }

@@ -1,0 +1,46 @@
+"""The one function RQ runs for every Jobdeck job: ``execute(task, params)``.
+
+It looks the task up in the registry, validates the parameters again (jobs can also arrive through
+the API or straight from RQ), keeps the job's log lines and progress, and returns the task's result.
+"""
+
+import importlib
+import logging
+
+from rq import get_current_job
+
+from jobs import progress
+from jobs.errors import TaskInputError
+from jobs.joblog import RedisJobLogHandler
+from jobs.registry import get_task
+
+LOG_TTL = 7 * 24 * 3600
+
+
+def load_task_module(task: str):
+    spec = get_task(task)
+    if spec is None:
+        raise TaskInputError(f"There is no task called {task!r}.")
+    return importlib.import_module(spec.module)
+
+
+def execute(task: str, params: dict):
+    module = load_task_module(task)
+    if not isinstance(params, dict):
+        raise TaskInputError("The job's parameters must be a JSON object.")
+    clean = module.validate(params)
+    job = get_current_job()
+    handler = None
+    root = logging.getLogger()
+    if job is not None:
+        handler = RedisJobLogHandler(job.connection, job.id, ttl=LOG_TTL)
+        root.addHandler(handler)
+        if root.level > logging.INFO or root.level == logging.NOTSET:
+            root.setLevel(logging.INFO)
+    progress.begin(job)
+    try:
+        return module.run(clean)
+    finally:
+        progress.end()
+        if handler is not None:
+            root.removeHandler(handler)

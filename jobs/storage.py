@@ -1,0 +1,32 @@
+"""Bytes in and out of Redis with a TTL: uploaded inputs and produced files.
+
+Redis is the only state the site and the workers share, so a worker on another machine with the
+same ``REDIS_URL`` can read its inputs and write its outputs. Keys expire with the job; a small
+set per job names its files so they can be deleted without scanning the keyspace.
+"""
+
+
+def file_key(job_id: str, name: str) -> str:
+    return f"jobdeck:file:{job_id}:{name}"
+
+
+def index_key(job_id: str) -> str:
+    return f"jobdeck:files:{job_id}"
+
+
+def put_file(connection, job_id: str, name: str, data: bytes, ttl: int) -> None:
+    pipe = connection.pipeline(transaction=True)
+    pipe.set(file_key(job_id, name), data, ex=ttl)
+    pipe.sadd(index_key(job_id), name)
+    pipe.expire(index_key(job_id), ttl)
+    pipe.execute()
+
+
+def get_file(connection, job_id: str, name: str) -> bytes | None:
+    return connection.get(file_key(job_id, name))
+
+
+def delete_files(connection, job_id: str) -> int:
+    names = [n.decode() for n in connection.smembers(index_key(job_id))]
+    keys = [file_key(job_id, n) for n in names] + [index_key(job_id)]
+    return connection.delete(*keys)

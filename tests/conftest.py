@@ -1,0 +1,55 @@
+import pytest
+import redis
+
+from tests.support import RedisServer, WorkerProcess
+from webapp import create_app
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A private redis-server for the whole run; never the shared one on 6379."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The private server, emptied before each test (it is ours alone)."""
+    redis.Redis.from_url(redis_server.url).flushall()
+    return redis_server.url
+
+
+@pytest.fixture
+def connection(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def app(redis_url):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "REDIS_URL": redis_url,
+            "WTF_CSRF_ENABLED": False,
+            "ADMIN_USER": "admin",
+            "ADMIN_PASSWORD": "s3cret",
+            "RATE_LIMIT": "off",
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def worker(redis_url, tmp_path):
+    """The Procfile's worker command, as a subprocess against the private Redis."""
+    process = WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
+    yield process
+    process.stop()

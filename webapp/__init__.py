@@ -1,0 +1,38 @@
+"""Jobdeck: a Flask site that hands long work to RQ workers and shows its progress."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    from webapp import api, config, dashboard, errors, health, job_pages, queues, security, tasks, templating
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(config.as_flask_config())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+                "string (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+
+    app.extensions["jobdeck"] = {"redis": queues.connect(app), "queues": {}}
+    csrf.init_app(app)
+    csrf.exempt(api.bp)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    for blueprint in (tasks.bp, job_pages.bp, api.bp, health.bp):
+        app.register_blueprint(blueprint)
+    dashboard.init_app(app, csrf)
+    return app

@@ -1,0 +1,44 @@
+"""Settings, read once from the environment.
+
+This module is shared by the site (``create_app``) and the worker (``rq worker -c webapp.config``),
+so both sides can never disagree about which Redis they use. RQ reads the UPPERCASE names.
+"""
+
+import os
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+QUEUES = ["high", "default", "low"]
+
+SECRET_KEY = os.environ.get("SECRET_KEY")
+ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")
+ADMIN_PASSWORD = os.environ.get("JOBDECK_ADMIN_PASSWORD", "")
+API_TOKEN = os.environ.get("JOBDECK_API_TOKEN", "")
+RATE_LIMIT = os.environ.get("JOBDECK_RATE_LIMIT", "30/minute")
+
+# How long RQ keeps what a job produced; files stored beside a job share these TTLs.
+RESULT_TTL = int(os.environ.get("JOBDECK_RESULT_TTL", 24 * 3600))
+FAILURE_TTL = int(os.environ.get("JOBDECK_FAILURE_TTL", 7 * 24 * 3600))
+REFRESH_SECONDS = int(os.environ.get("JOBDECK_REFRESH_SECONDS", 2))
+MAX_UPLOAD_BYTES = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 1024))
+
+# Bounded waits so a dead Redis gives a quick 503, not a hung request.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("JOBDECK_REDIS_CONNECT_TIMEOUT", 2))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("JOBDECK_REDIS_SOCKET_TIMEOUT", 5))
+
+
+def as_flask_config() -> dict:
+    """The settings under the names the Flask app uses."""
+    return {
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": SECRET_KEY,
+        "ADMIN_USER": ADMIN_USER,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "API_TOKEN": API_TOKEN,
+        "RATE_LIMIT": RATE_LIMIT,
+        "RESULT_TTL": RESULT_TTL,
+        "FAILURE_TTL": FAILURE_TTL,
+        "REFRESH_SECONDS": REFRESH_SECONDS,
+        "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
+        "REDIS_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+        "REDIS_SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+    }

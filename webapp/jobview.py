@@ -1,0 +1,133 @@
+"""What the pages and the API show of an RQ job: one plain object built from it."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from rq.job import Job
+
+from jobs.registry import get_task
+
+ACTIVE = {"queued", "scheduled", "deferred", "started"}
+INPUT_ERROR = "jobs.errors.TaskInputError"
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def readable_error(exc_string: str | None) -> str:
+    """One line a person can act on, from RQ's stored traceback (which only admins see)."""
+    if not exc_string:
+        return "The job failed."
+    lines = [line for line in exc_string.strip().splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else ""
+    name, _, message = last.partition(": ")
+    if name.endswith("TaskInputError"):
+        return message or "The job's input could not be processed."
+    if name.endswith("JobTimeoutException"):
+        return "The job was stopped because it ran longer than its time limit."
+    short = name.rsplit(".", 1)[-1]
+    return f"The job failed: {short}: {message}" if message else f"The job failed: {short}."
+
+
+@dataclass
+class JobView:
+    id: str
+    task: str
+    title: str
+    status: str
+    params: dict
+    owner: str | None
+    description: str
+    result_kind: str = "summary"
+    done: float | None = None
+    total: float | None = None
+    message: str = ""
+    result: object = None
+    error: str | None = None
+    traceback: str | None = None
+    enqueued_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == "finished":
+            return 100
+        if not self.total:
+            return None
+        return max(0, min(100, int(100 * (self.done or 0) / self.total)))
+
+    @property
+    def elapsed(self) -> float | None:
+        if not self.started_at:
+            return None
+        end = self.ended_at or datetime.now(UTC)
+        return max(0.0, (end - self.started_at).total_seconds())
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "task": self.task,
+            "status": self.status,
+            "progress": {
+                "done": self.done,
+                "total": self.total,
+                "percent": self.percent,
+                "message": self.message,
+            },
+            "result": self.result,
+            "error": self.error,
+            "enqueued_at": _iso(self.enqueued_at),
+            "started_at": _iso(self.started_at),
+            "ended_at": _iso(self.ended_at),
+            "elapsed_seconds": round(self.elapsed, 3) if self.elapsed is not None else None,
+        }
+
+
+def from_job(job: Job, with_result: bool = True) -> JobView:
+    meta = job.meta or {}
+    task = meta.get("task", job.func_name)
+    spec = get_task(task)
+    status = job.get_status(refresh=False)
+    status = status.value if status is not None else "expired"
+    progress = meta.get("progress") or {}
+    view = JobView(
+        id=job.id,
+        task=task,
+        title=spec.title if spec else task,
+        status=status,
+        params=meta.get("params", {}),
+        owner=meta.get("owner"),
+        description=job.description or "",
+        result_kind=spec.result_kind if spec else "summary",
+        done=progress.get("done"),
+        total=progress.get("total"),
+        message=progress.get("message", ""),
+        enqueued_at=_aware(job.enqueued_at),
+        started_at=_aware(job.started_at),
+        ended_at=_aware(job.ended_at),
+        meta=meta,
+    )
+    if with_result and status == "finished":
+        view.result = job.return_value()
+    elif with_result and status == "failed":
+        latest = job.latest_result()
+        view.traceback = latest.exc_string if latest else None
+        view.error = readable_error(view.traceback)
+    elif status == "stopped":
+        view.error = "The job was stopped before it finished."
+    elif status == "canceled":
+        view.error = "The job was canceled before it started."
+    return view

@@ -1,0 +1,79 @@
+"""Redis connection, the named queues, and enqueueing a task for a job owner."""
+
+import time
+import uuid
+
+import redis
+from flask import current_app
+from rq import Queue, Retry
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from jobs.registry import TaskSpec
+from webapp import history
+
+RUNNER = "jobs.runner.execute"
+
+
+def connect(app) -> redis.Redis:
+    """A client with bounded waits, so an unreachable Redis fails fast (and becomes a 503)."""
+    return redis.Redis.from_url(
+        app.config["REDIS_URL"],
+        socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT"],
+        socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"],
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
+
+
+def get_redis() -> redis.Redis:
+    return current_app.extensions["jobdeck"]["redis"]
+
+
+def get_queue(name: str) -> Queue:
+    queues = current_app.extensions["jobdeck"]["queues"]
+    queue = queues.get(name)
+    if queue is None:
+        queue = queues[name] = Queue(name, connection=get_redis(), serializer=JSONSerializer)
+    return queue
+
+
+def fetch_job(job_id: str) -> Job | None:
+    """The RQ job, or None when it never existed or has expired."""
+    try:
+        return Job.fetch(job_id, connection=get_redis(), serializer=JSONSerializer)
+    except Exception as exc:  # NoSuchJobError, or a job that cannot be decoded as JSON
+        if isinstance(exc, redis.exceptions.RedisError):
+            raise
+        return None
+
+
+def describe(task: str, params: dict) -> str:
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return f"{task}({shown})"[:200]
+
+
+def enqueue_task(spec: TaskSpec, params: dict, owner: str, job_id: str | None = None) -> Job:
+    """Put a job for ``spec`` on its queue and in its owner's history, in one round trip."""
+    config = current_app.config
+    job_id = job_id or str(uuid.uuid4())
+    retry = Retry(max=spec.retry_max, interval=list(spec.retry_intervals) or 0) if spec.retry_max else None
+    meta = {"task": spec.name, "params": params, "owner": owner}
+    connection = get_redis()
+    queue = get_queue(spec.queue)
+    with connection.pipeline() as pipe:
+        job = queue.enqueue_call(
+            RUNNER,
+            args=(spec.name, params),
+            job_id=job_id,
+            timeout=spec.timeout,
+            result_ttl=config["RESULT_TTL"],
+            failure_ttl=config["FAILURE_TTL"],
+            description=describe(spec.name, params),
+            meta=meta,
+            retry=retry,
+            pipeline=pipe,
+        )
+        history.add(pipe, owner, job_id, time.time(), ttl=config["FAILURE_TTL"])
+        pipe.execute()
+    return job

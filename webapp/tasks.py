@@ -1,0 +1,49 @@
+"""The task catalog, each task's form, and submitting it."""
+
+import uuid
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+
+from jobs import storage
+from jobs.registry import TASKS, get_task
+from webapp.forms import FORMS
+from webapp.identity import owner_id
+from webapp.queues import enqueue_task, get_redis
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", tasks=TASKS.values())
+
+
+def _spec_and_form(name: str):
+    spec = get_task(name)
+    if spec is None or name not in FORMS:
+        abort(404)
+    return spec, FORMS[name]
+
+
+@bp.get("/tasks/<name>")
+def show_form(name: str):
+    spec, form_cls = _spec_and_form(name)
+    return render_template("task_form.html", spec=spec, form=form_cls())
+
+
+@bp.post("/tasks/<name>")
+def submit(name: str):
+    spec, form_cls = _spec_and_form(name)
+    form = form_cls()
+    if not form.validate():
+        return render_template("task_form.html", spec=spec, form=form), 400
+    job_id = str(uuid.uuid4())
+
+    def store_file(field_name: str, filename: str, data: bytes) -> dict:
+        stored_name = f"in-{field_name}-{len(data)}-{uuid.uuid4().hex[:8]}"
+        storage.put_file(get_redis(), job_id, stored_name, data, current_app.config["FAILURE_TTL"])
+        return {"file": stored_name, "filename": filename, "size": len(data)}
+
+    params = form.to_params(store_file)
+    enqueue_task(spec, params, owner_id(create=True), job_id=job_id)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
