@@ -110,7 +110,7 @@ class WorkerProcess:
         queues_at = next(i for i, word in enumerate(command) if word == "high")
         command[queues_at:queues_at] = self.extra_args
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         client = redis.Redis.from_url(self.redis_url)
         from rq import Worker

@@ -23,7 +23,7 @@ def page(connection, owner: str, number: int, per_page: int) -> tuple[list[Job],
     start = (number - 1) * per_page
     ids = [i.decode() for i in connection.zrevrange(key, start, start + per_page - 1)]
     jobs = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer) if ids else []
-    gone = [job_id for job_id, job in zip(ids, jobs) if job is None]
+    gone = [job_id for job_id, job in zip(ids, jobs, strict=True) if job is None]
     if gone:
         connection.zrem(key, *gone)
     return [job for job in jobs if job is not None], connection.zcard(key)
