@@ -12,7 +12,7 @@ def test_post_answers_202_with_location_and_the_job(client, connection):
     response = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 3}})
     assert response.status_code == 202
     body = response.get_json()
-    assert KEYS <= body.keys()
+    assert body.keys() >= KEYS
     assert body["status"] == "queued" and body["task"] == "countdown"
     assert response.headers["Location"] == f"/api/jobs/{body['id']}"
     assert set(body["progress"]) == {"done", "total", "percent", "message"}
@@ -22,7 +22,7 @@ def test_post_answers_202_with_location_and_the_job(client, connection):
 def test_get_returns_the_contract_shape(client):
     job_id = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 3}}).get_json()["id"]
     body = client.get(f"/api/jobs/{job_id}").get_json()
-    assert KEYS <= body.keys()
+    assert body.keys() >= KEYS
     assert body["id"] == job_id
 
 
