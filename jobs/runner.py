@@ -6,10 +6,11 @@ the API or straight from RQ), keeps the job's log lines and progress, and return
 
 import importlib
 import logging
+import time
 
 from rq import get_current_job
 
-from jobs import progress
+from jobs import durations, progress
 from jobs.errors import TaskInputError
 from jobs.joblog import RedisJobLogHandler
 from jobs.registry import get_task
@@ -33,13 +34,18 @@ def execute(task: str, params: dict):
     handler = None
     root = logging.getLogger()
     if job is not None:
-        handler = RedisJobLogHandler(job.connection, job.id, ttl=LOG_TTL)
+        ttls = [t for t in (job.result_ttl, job.failure_ttl) if t and t > 0]
+        handler = RedisJobLogHandler(job.connection, job.id, ttl=max(ttls, default=LOG_TTL))
         root.addHandler(handler)
         if root.level > logging.INFO or root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
     progress.begin(job)
+    started = time.monotonic()
     try:
-        return module.run(clean)
+        result = module.run(clean)
+        if job is not None:
+            durations.record(job.connection, task, time.monotonic() - started)
+        return result
     finally:
         progress.end()
         if handler is not None:

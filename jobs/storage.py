@@ -30,3 +30,23 @@ def delete_files(connection, job_id: str) -> int:
     names = [n.decode() for n in connection.smembers(index_key(job_id))]
     keys = [file_key(job_id, n) for n in names] + [index_key(job_id)]
     return connection.delete(*keys)
+
+
+def referenced_files(params) -> list[str]:
+    """Names of the stored files a job's parameters point at (dicts with a "file" key)."""
+    if isinstance(params, dict):
+        own = [params["file"]] if isinstance(params.get("file"), str) else []
+        return own + [name for value in params.values() for name in referenced_files(value)]
+    if isinstance(params, list):
+        return [name for value in params for name in referenced_files(value)]
+    return []
+
+
+def copy_files(connection, source_job_id: str, target_job_id: str, names: list[str], ttl: int) -> bool:
+    """Copy the named files to another job (for a retry); False when any of them has expired."""
+    for name in names:
+        data = get_file(connection, source_job_id, name)
+        if data is None:
+            return False
+        put_file(connection, target_job_id, name, data, ttl)
+    return True

@@ -72,12 +72,14 @@ def test_history_lists_this_browsers_jobs_newest_first_and_paginates(client, app
     assert "No jobs yet" in stranger
 
 
-def test_history_prunes_jobs_that_expired(client, connection):
+def test_history_shows_an_expired_job_as_expired_never_done(client, connection):
     keep, gone = submit(client), submit(client)
     connection.delete(f"rq:job:{gone}")
     page = client.get("/jobs").get_data(as_text=True)
-    assert keep in page and gone not in page
-    assert "1 job," in page
+    row = page[page.index(f'data-job-id="{gone}"') :].split("</tr>")[0]
+    assert "status-expired" in row and "finished" not in row
+    assert f'href="/jobs/{gone}"' not in row
+    assert keep in page
 
 
 def test_pages_answer_503_when_redis_is_down(redis_url):

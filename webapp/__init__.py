@@ -12,7 +12,19 @@ csrf = CSRFProtect()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from webapp import api, config, dashboard, errors, health, job_pages, queues, security, tasks, templating
+    from webapp import (
+        api,
+        config,
+        dashboard,
+        errors,
+        health,
+        job_actions,
+        job_pages,
+        queues,
+        security,
+        tasks,
+        templating,
+    )
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(config.as_flask_config())
@@ -32,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, api.bp, health.bp):
+    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp):
         app.register_blueprint(blueprint)
     dashboard.init_app(app, csrf)
     return app

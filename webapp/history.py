@@ -1,29 +1,106 @@
-"""Each owner's jobs, newest first: a Redis sorted set per owner (score = submit time).
+"""Each owner's jobs, newest first: Redis sorted sets the site keeps itself (score = submit time).
 
-The site keeps this index itself, so listing a browser's jobs never scans RQ's registries; entries
-whose jobs have expired are pruned when a page of them is read.
+One set per owner and one per owner and task, so listing (and filtering by task) never scans RQ's
+registries. A member is ``"<job id>:<task>"``, so a job that has expired can still be listed as
+"expired" with its task and submit time until the entry is older than the longest job TTL, when
+it is pruned.
 """
+
+import time
+from dataclasses import dataclass
 
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-
-def owner_key(owner: str) -> str:
-    return f"jobdeck:owner:{owner}"
-
-
-def add(pipe, owner: str, job_id: str, when: float, ttl: int) -> None:
-    pipe.zadd(owner_key(owner), {job_id: when})
-    pipe.expire(owner_key(owner), ttl)
+#: filtering by status reads statuses in batches, looking at this many newest entries at most
+STATUS_SCAN_LIMIT = 20_000
+_BATCH = 500
 
 
-def page(connection, owner: str, number: int, per_page: int) -> tuple[list[Job], int]:
-    """Jobs on page ``number`` (from 1) and the total count, pruning expired entries."""
-    key = owner_key(owner)
+def owner_key(owner: str, task: str | None = None) -> str:
+    return f"jobdeck:owner:{owner}" + (f":task:{task}" if task else "")
+
+
+def member(job_id: str, task: str) -> str:
+    return f"{job_id}:{task}"
+
+
+@dataclass
+class Entry:
+    job_id: str
+    task: str
+    submitted_at: float
+    job: Job | None  # None when the job has expired
+
+
+def add(pipe, owner: str, job_id: str, task: str, when: float, ttl: int) -> None:
+    for key in (owner_key(owner), owner_key(owner, task)):
+        pipe.zadd(key, {member(job_id, task): when})
+        pipe.expire(key, ttl)
+
+
+def remove(connection, owner: str, job_id: str, task: str) -> None:
+    pipe = connection.pipeline(transaction=False)
+    for key in (owner_key(owner), owner_key(owner, task)):
+        pipe.zrem(key, member(job_id, task))
+    pipe.execute()
+
+
+def _split(raw: bytes) -> tuple[str, str]:
+    job_id, _, task = raw.decode().partition(":")
+    return job_id, task
+
+
+def _prune(connection, owner: str, key: str, max_age: int) -> None:
+    cutoff = time.time() - max_age
+    connection.zremrangebyscore(key, "-inf", cutoff)
+    if key != owner_key(owner):
+        connection.zremrangebyscore(owner_key(owner), "-inf", cutoff)
+
+
+def _entries(connection, rows) -> list[Entry]:
+    ids = [_split(raw) for raw, _ in rows]
+    jobs = (
+        Job.fetch_many([i for i, _ in ids], connection=connection, serializer=JSONSerializer) if ids else []
+    )
+    return [
+        Entry(job_id, task, score, job)
+        for (job_id, task), (_, score), job in zip(ids, rows, jobs, strict=True)
+    ]
+
+
+def _matching_statuses(connection, key: str, status: str) -> list[tuple[bytes, float]]:
+    """Newest-first (member, score) pairs whose job has ``status`` ("expired" for gone jobs)."""
+    matches = []
+    for start in range(0, STATUS_SCAN_LIMIT, _BATCH):
+        rows = connection.zrevrange(key, start, start + _BATCH - 1, withscores=True)
+        if not rows:
+            break
+        pipe = connection.pipeline(transaction=False)
+        for raw, _ in rows:
+            pipe.hget(f"rq:job:{_split(raw)[0]}", "status")
+        for row, found in zip(rows, pipe.execute(), strict=True):
+            if (found.decode() if found else "expired") == status:
+                matches.append(row)
+    return matches
+
+
+def page(
+    connection,
+    owner: str,
+    number: int,
+    per_page: int,
+    *,
+    task: str | None = None,
+    status: str | None = None,
+    max_age: int = 7 * 24 * 3600,
+) -> tuple[list[Entry], int]:
+    """Entries on page ``number`` (from 1) and how many entries match in all."""
+    key = owner_key(owner, task)
+    _prune(connection, owner, key, max_age)
     start = (number - 1) * per_page
-    ids = [i.decode() for i in connection.zrevrange(key, start, start + per_page - 1)]
-    jobs = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer) if ids else []
-    gone = [job_id for job_id, job in zip(ids, jobs, strict=True) if job is None]
-    if gone:
-        connection.zrem(key, *gone)
-    return [job for job in jobs if job is not None], connection.zcard(key)
+    if status:
+        matches = _matching_statuses(connection, key, status)
+        return _entries(connection, matches[start : start + per_page]), len(matches)
+    rows = connection.zrevrange(key, start, start + per_page - 1, withscores=True)
+    return _entries(connection, rows), connection.zcard(key)

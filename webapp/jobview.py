@@ -21,7 +21,17 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
-def readable_error(exc_string: str | None) -> str:
+def _limit_text(seconds: int | None) -> str:
+    if not seconds:
+        return "time"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}-hour"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}-minute"
+    return f"{seconds}-second"
+
+
+def readable_error(exc_string: str | None, timeout: int | None = None) -> str:
     """One line a person can act on, from RQ's stored traceback (which only admins see)."""
     if not exc_string:
         return "The job failed."
@@ -31,7 +41,7 @@ def readable_error(exc_string: str | None) -> str:
     if name.endswith("TaskInputError"):
         return message or "The job's input could not be processed."
     if name.endswith("JobTimeoutException"):
-        return "The job was stopped because it ran longer than its time limit."
+        return f"The job was stopped after its {_limit_text(timeout)} limit."
     short = name.rsplit(".", 1)[-1]
     return f"The job failed: {short}: {message}" if message else f"The job failed: {short}."
 
@@ -56,6 +66,21 @@ class JobView:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     meta: dict = field(default_factory=dict)
+    submitted_at: datetime | None = None
+    log: list[str] = field(default_factory=list)
+    insights: object = None  # webapp.job_insights.Insights, on the job page
+
+    @property
+    def retry_of(self) -> str | None:
+        return self.meta.get("retry_of")
+
+    @property
+    def retried_as(self) -> str | None:
+        return self.meta.get("retried_as")
+
+    @property
+    def stopped_by(self) -> str | None:
+        return self.meta.get("stopped_by")
 
     @property
     def is_active(self) -> bool:
@@ -116,6 +141,7 @@ def from_job(job: Job, with_result: bool = True) -> JobView:
         total=progress.get("total"),
         message=progress.get("message", ""),
         enqueued_at=_aware(job.enqueued_at),
+        submitted_at=_aware(job.created_at),
         started_at=_aware(job.started_at),
         ended_at=_aware(job.ended_at),
         meta=meta,
@@ -125,9 +151,25 @@ def from_job(job: Job, with_result: bool = True) -> JobView:
     elif with_result and status == "failed":
         latest = job.latest_result()
         view.traceback = latest.exc_string if latest else None
-        view.error = readable_error(view.traceback)
+        view.error = readable_error(view.traceback, job.timeout)
     elif status == "stopped":
-        view.error = "The job was stopped before it finished."
+        who = {"owner": "by you", "admin": "by the admin"}.get(meta.get("stopped_by", ""), "")
+        view.error = f"The job was stopped {who} before it finished.".replace("  ", " ")
     elif status == "canceled":
         view.error = "The job was canceled before it started."
     return view
+
+
+def expired(job_id: str, task: str, submitted: float) -> JobView:
+    """What is still known of a job whose data Redis has dropped: honest, never "done"."""
+    spec = get_task(task)
+    return JobView(
+        id=job_id,
+        task=task,
+        title=spec.title if spec else task,
+        status="expired",
+        params={},
+        owner=None,
+        description="(details expired)",
+        submitted_at=datetime.fromtimestamp(submitted, UTC),
+    )

@@ -2,13 +2,13 @@
 
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from jobs import storage
 from jobs.registry import TASKS, get_task
 from webapp.forms import FORMS
 from webapp.identity import owner_id
-from webapp.queues import enqueue_task, get_redis
+from webapp.queues import enqueue_task, fetch_job, get_redis
 
 bp = Blueprint("tasks", __name__)
 
@@ -27,7 +27,13 @@ def _spec_and_form(name: str):
 
 @bp.get("/tasks/<name>")
 def show_form(name: str):
+    """The task's form; ``?from=<job id>`` pre-fills it from that job (edit and resubmit)."""
     spec, form_cls = _spec_and_form(name)
+    source = request.args.get("from")
+    job = fetch_job(source) if source else None
+    if job is not None and (job.meta or {}).get("task") == name:
+        params = {k: v for k, v in (job.meta.get("params") or {}).items() if not storage.referenced_files(v)}
+        return render_template("task_form.html", spec=spec, form=form_cls(data=params), edited_from=job.id)
     return render_template("task_form.html", spec=spec, form=form_cls())
 
 
@@ -45,5 +51,12 @@ def submit(name: str):
         return {"file": stored_name, "filename": filename, "size": len(data)}
 
     params = form.to_params(store_file)
-    enqueue_task(spec, params, owner_id(create=True), job_id=job_id)
+    enqueue_task(
+        spec,
+        params,
+        owner_id(create=True),
+        job_id=job_id,
+        priority=form.priority.data or None,
+        at=form.start_time(),
+    )
     return redirect(url_for("job_pages.show", job_id=job_id), code=303)

@@ -20,6 +20,18 @@ def format_duration(seconds: float | None) -> str:
     return f"{secs} s"
 
 
+def format_until(dt: datetime | None) -> str:
+    """'3 min 5 s' until ``dt`` (or 'a moment' once it is due)."""
+    if dt is None:
+        return "—"
+    seconds = (dt - datetime.now(UTC)).total_seconds()
+    return format_duration(seconds) if seconds >= 1 else "a moment"
+
+
 def init_app(app) -> None:
+    from webapp.forms import OPTION_FIELDS
+
+    app.jinja_env.globals["option_fields"] = OPTION_FIELDS
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_until, "until")

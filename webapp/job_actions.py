@@ -1,0 +1,111 @@
+"""What the owner (or the admin) can do to a job: cancel, stop, retry, edit and resubmit, delete.
+
+Each action is a POST with a CSRF token and lands back on a page with a flash message.
+"""
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation
+from rq.serializers import JSONSerializer
+
+from jobs import storage
+from jobs.joblog import log_key
+from jobs.registry import get_task
+from webapp import history
+from webapp.identity import can_manage, owner_id
+from webapp.queues import enqueue_task, fetch_job, get_redis
+
+bp = Blueprint("job_actions", __name__)
+
+CANCELABLE = {"queued", "scheduled", "deferred"}
+RETRYABLE = {"failed", "stopped", "canceled"}
+
+
+def _job_for_action(job_id: str):
+    job = fetch_job(job_id)
+    if job is None:
+        abort(404)
+    if not can_manage((job.meta or {}).get("owner")):
+        abort(403)
+    return job
+
+
+def _back(job_id: str):
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
+
+
+@bp.post("/jobs/<job_id>/cancel")
+def cancel(job_id: str):
+    job = _job_for_action(job_id)
+    if job.get_status().value not in CANCELABLE:
+        flash("Only a job that has not started yet can be canceled.", "error")
+        return _back(job_id)
+    try:
+        job.cancel()
+        flash("Canceled: the job will not run.", "ok")
+    except InvalidJobOperation:
+        flash("The job was already canceled.", "error")
+    return _back(job_id)
+
+
+@bp.post("/jobs/<job_id>/stop")
+def stop(job_id: str):
+    job = _job_for_action(job_id)
+    if job.get_status().value != "started":
+        flash("Only a running job can be stopped.", "error")
+        return _back(job_id)
+    job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
+    job.save_meta()
+    send_stop_job_command(get_redis(), job_id, serializer=JSONSerializer)
+    flash("Stop requested: the worker is stopping the job.", "ok")
+    return _back(job_id)
+
+
+@bp.post("/jobs/<job_id>/retry")
+def retry(job_id: str):
+    job = _job_for_action(job_id)
+    meta = job.meta or {}
+    spec = get_task(meta.get("task", ""))
+    if spec is None or job.get_status().value not in RETRYABLE:
+        flash("Only a failed, stopped or canceled job can be retried.", "error")
+        return _back(job_id)
+    params = meta.get("params", {})
+    new_id = str(uuid.uuid4())
+    inputs = storage.referenced_files(params)
+    if not storage.copy_files(get_redis(), job_id, new_id, inputs, current_app.config["FAILURE_TTL"]):
+        flash("The job's uploaded files have expired, so it cannot be retried; submit it again.", "error")
+        return _back(job_id)
+    owner = meta.get("owner") or owner_id(create=True)
+    new = enqueue_task(spec, params, owner, job_id=new_id, extra_meta={"retry_of": job_id})
+    job.meta["retried_as"] = new.id
+    job.save_meta()
+    flash("Retried as a new job.", "ok")
+    return _back(new.id)
+
+
+@bp.get("/jobs/<job_id>/edit")
+def edit(job_id: str):
+    job = _job_for_action(job_id)
+    task = (job.meta or {}).get("task", "")
+    if get_task(task) is None:
+        abort(404)
+    return redirect(url_for("tasks.show_form", name=task, **{"from": job_id}), code=303)
+
+
+@bp.post("/jobs/<job_id>/delete")
+def delete(job_id: str):
+    job = _job_for_action(job_id)
+    meta = job.meta or {}
+    if job.get_status().value == "started":
+        flash("Stop the job before deleting it.", "error")
+        return _back(job_id)
+    connection = get_redis()
+    job.delete()
+    storage.delete_files(connection, job_id)
+    connection.delete(log_key(job_id))
+    if meta.get("owner"):
+        history.remove(connection, meta["owner"], job_id, meta.get("task", ""))
+    flash("Deleted the job, its files and its log.", "ok")
+    return redirect(url_for("job_pages.index"), code=303)
