@@ -64,3 +64,24 @@ def test_api_job_runs_to_finished_with_result(client, worker):
 def test_healthz_reports_redis_and_live_workers(client, worker):
     body = client.get("/healthz").get_json()
     assert body["redis"] == "ok" and body["workers"] >= 1
+
+
+def test_priority_and_start_later(client, connection):
+    high = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}, "priority": "high"})
+    assert high.status_code == 202
+    assert Queue("high", connection=connection, serializer=JSONSerializer).count == 1
+    later = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}, "start_in": 60})
+    assert later.get_json()["status"] == "scheduled"
+    at = client.post(
+        "/api/jobs",
+        json={"task": "countdown", "params": {"seconds": 1}, "start_at": "2999-01-01T00:00:00+00:00"},
+    )
+    assert at.status_code == 400 and "within 7 days" in at.get_json()["error"]
+    for bad in (
+        {"priority": "urgent"},
+        {"start_in": 0},
+        {"start_at": "tomorrow"},
+        {"start_at": "2030-01-01T00:00"},
+    ):
+        response = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}, **bad})
+        assert response.status_code == 400, bad

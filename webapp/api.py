@@ -1,5 +1,7 @@
 """JSON API: submit a job, read a job. Accepts only application/json (so no cross-site form can post)."""
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Blueprint, jsonify, request, url_for
 
 from jobs.errors import TaskInputError
@@ -7,13 +9,41 @@ from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.identity import owner_id
 from webapp.jobview import from_job
-from webapp.queues import enqueue_task, fetch_job
+from webapp.queues import QUEUE_NAMES, enqueue_task, fetch_job
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_DELAY = 7 * 24 * 3600
 
 
 def api_error(status: int, message: str, **extra):
     return jsonify({"error": message, "status": status, **extra}), status
+
+
+def _options(body: dict) -> tuple[str | None, datetime | None]:
+    """Optional "priority" (high, default, low) and "start_in" (seconds) or "start_at" (ISO 8601)."""
+    priority = body.get("priority")
+    if priority is not None and priority not in QUEUE_NAMES:
+        raise TaskInputError(f"priority must be one of: {', '.join(QUEUE_NAMES)}.")
+    start_in, start_at = body.get("start_in"), body.get("start_at")
+    if start_in is not None and start_at is not None:
+        raise TaskInputError("Give either start_in or start_at, not both.")
+    now = datetime.now(UTC)
+    if start_in is not None:
+        if isinstance(start_in, bool) or not isinstance(start_in, int) or not 1 <= start_in <= MAX_DELAY:
+            raise TaskInputError(f"start_in must be a whole number of seconds from 1 to {MAX_DELAY}.")
+        return priority, now + timedelta(seconds=start_in)
+    if start_at is not None:
+        try:
+            when = datetime.fromisoformat(start_at)
+        except (TypeError, ValueError) as exc:
+            raise TaskInputError("start_at must be an ISO 8601 date-time with a time zone.") from exc
+        if when.tzinfo is None:
+            raise TaskInputError("start_at must include a time zone, e.g. 2030-01-01T09:00:00+01:00.")
+        if not now < when <= now + timedelta(seconds=MAX_DELAY):
+            raise TaskInputError("start_at must be in the future and within 7 days.")
+        return priority, when.astimezone(UTC)
+    return priority, None
 
 
 @bp.post("/jobs")
@@ -34,9 +64,10 @@ def create_job():
         return api_error(400, "params must be a JSON object.")
     try:
         clean = load_task_module(spec.name).validate(params)
+        priority, at = _options(body)
     except TaskInputError as exc:
         return api_error(400, str(exc))
-    job = enqueue_task(spec, clean, owner_id(create=True))
+    job = enqueue_task(spec, clean, owner_id(create=True), priority=priority, at=at)
     view = from_job(job, with_result=False)
     location = url_for("api.get_job", job_id=job.id)
     return jsonify(view.to_json()), 202, {"Location": location}
