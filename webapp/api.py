@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, jsonify, request, url_for
 
 from jobs.errors import TaskInputError
+from jobs.joblog import read_log
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.identity import owner_id
+from webapp.job_insights import insights
 from webapp.jobview import from_job
-from webapp.queues import QUEUE_NAMES, enqueue_task, fetch_job
+from webapp.queues import QUEUE_NAMES, enqueue_task, fetch_job, get_redis
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -78,4 +80,13 @@ def get_job(job_id: str):
     job = fetch_job(job_id)
     if job is None:
         return api_error(404, "This job does not exist or its result has expired.")
-    return jsonify(from_job(job).to_json())
+    view = from_job(job)
+    body = view.to_json()
+    # Beyond the contract, for the page's script (static/app.js): what the job page shows.
+    info = insights(job, view.status)
+    body["active"] = view.is_active
+    body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
+    body["eta_is_estimate"] = info.eta_is_estimate
+    body["log"] = read_log(get_redis(), job_id)
+    body["page_url"] = url_for("job_pages.show", job_id=job.id)
+    return jsonify(body)

@@ -1,6 +1,8 @@
 """The job page and this browser's job history."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+import time
+
+from flask import Blueprint, abort, current_app, render_template, request, session
 
 from jobs.joblog import read_log
 from jobs.registry import TASKS
@@ -70,6 +72,7 @@ def index():
         for e in entries
     ]
     pages = max(1, -(-total // PER_PAGE))
+    ended_since = _ended_since_last_visit(views) if owner else set()
     return render_template(
         "jobs.html",
         jobs=views,
@@ -80,5 +83,30 @@ def index():
         status=status,
         tasks=TASKS.values(),
         statuses=STATUSES,
+        ended_since=ended_since,
         refresh=current_app.config["REFRESH_SECONDS"] * 2 if any(v.status in ACTIVE for v in views) else None,
     )
+
+
+#: loads of /jobs closer together than this (its own refreshes, paging) are one visit
+VISIT_GAP_SECONDS = 600
+
+
+def _ended_since_last_visit(views) -> set[str]:
+    """Ids of the listed jobs that ended after this browser's previous visit to its history.
+
+    The session keeps when the current visit began ("jobs_seen_at": the previous visit's last load)
+    and the last load; a load more than ``VISIT_GAP_SECONDS`` after the last one starts a new visit.
+    The first visit ever marks nothing.
+    """
+    now = time.time()
+    last_load = session.get("jobs_last_load")
+    if last_load is None:
+        baseline = now
+    elif now - last_load > VISIT_GAP_SECONDS:
+        baseline = last_load
+    else:
+        baseline = session.get("jobs_seen_at", last_load)
+    session["jobs_seen_at"] = baseline
+    session["jobs_last_load"] = now
+    return {v.id for v in views if v.ended_at is not None and v.ended_at.timestamp() > baseline}
