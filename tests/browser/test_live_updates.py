@@ -1,0 +1,146 @@
+"""In a real browser with JavaScript on: the job page and /jobs update in place (static/app.js)."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+JOB_URL = re.compile(r".*/jobs/[0-9a-f-]{36}$")
+
+
+def submit_countdown(page, live_server, seconds):
+    page.goto(f"{live_server}/tasks/countdown")
+    page.fill("input[name=seconds]", str(seconds))
+    page.click("button[type=submit]")
+    page.wait_for_url(JOB_URL)
+    return page.url.rsplit("/", 1)[-1]
+
+
+def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, live_server, worker):
+    submit_countdown(page, live_server, 2)
+    # A marker on this document: a full reload (meta refresh, location.reload) would wipe it.
+    page.evaluate("window.__sameDocument = 'yes'")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0  # the <noscript> one does not act
+    page.wait_for_selector("#job-result", timeout=20_000)
+    assert "Waited 2 seconds." in page.locator("#job-result").inner_text()
+    assert page.evaluate("window.__sameDocument") == "yes"
+    assert page.locator("#job-status").inner_text() == "finished"
+    assert page.locator("#job-progress").get_attribute("value") == "100"
+    assert page.locator("#job-percent").inner_text() == "100%"
+    assert page.title() == "Done: Countdown · Jobdeck"
+    assert "Done: Countdown" in page.locator("#job-announcer").inner_text()
+    assert page.locator("#job-refresh-note").count() == 0
+    assert page.console_errors == []
+
+
+def test_progress_message_and_elapsed_move_while_the_job_runs(page, live_server, worker):
+    submit_countdown(page, live_server, 4)
+    page.evaluate("window.__sameDocument = 'yes'")
+    page.wait_for_function(
+        "() => /^[123] of 4 s$/.test(document.getElementById('job-message').textContent)", timeout=15_000
+    )
+    value = int(page.locator("#job-progress").get_attribute("value"))
+    assert 25 <= value <= 75
+    assert page.locator("#job-percent").inner_text() == f"{value}%"
+    assert re.fullmatch(r"\d s", page.locator("#job-elapsed").inner_text())
+    assert "updates by itself" in page.locator("#job-refresh-note").inner_text()
+    page.wait_for_selector("#job-result", timeout=15_000)
+    assert page.evaluate("window.__sameDocument") == "yes"
+
+
+def test_stop_from_the_page(page, live_server, worker):
+    submit_countdown(page, live_server, 60)
+    stop = page.get_by_role("button", name="Stop")
+    stop.wait_for(timeout=15_000)  # appears in place once the job has started
+    stop.click()
+    page.wait_for_selector("#job-error", timeout=20_000)
+    assert page.locator("#job-status").inner_text() == "stopped"
+    assert "Stopped by you" in page.locator("#job-error").inner_text()
+    assert page.title() == "Stopped: Countdown · Jobdeck"
+    assert page.get_by_role("button", name="Retry").is_visible()
+    assert page.console_errors == []
+
+
+def test_cancel_a_scheduled_job_from_the_page(page, live_server, worker):
+    page.goto(f"{live_server}/tasks/countdown")
+    page.fill("input[name=seconds]", "1")
+    page.click("summary")
+    page.fill("input[name=start_in]", "5")
+    page.click("button[type=submit]")
+    page.wait_for_url(JOB_URL)
+    assert page.locator("#job-status").inner_text() == "scheduled"
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_selector("text=Canceled: the job will not run.")
+    assert page.locator("#job-status").inner_text() == "canceled"
+    assert "canceled before it started" in page.locator("#job-error").inner_text()
+    assert page.console_errors == []
+
+
+def test_keyboard_only_submit(page, live_server, worker):
+    page.goto(f"{live_server}/tasks/countdown")
+    for _ in range(20):  # Tab through the header links to the first field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "seconds":
+            break
+    else:
+        pytest.fail("Tab never reached the seconds field")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(JOB_URL)
+    page.wait_for_selector("#job-result", timeout=20_000)
+    assert "Waited 1 second." in page.locator("#job-result").inner_text()
+    # The actions of the finished job are reachable by Tab too.
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Delete":
+            break
+    else:
+        pytest.fail("Tab never reached the Delete button")
+
+
+def test_a_network_blip_shows_reconnecting_and_the_page_recovers(page, live_server, worker):
+    submit_countdown(page, live_server, 3)
+    page.route("**/api/jobs/*", lambda route: route.abort("internetdisconnected"))
+    note = page.locator("#connection-note")
+    note.wait_for(state="visible", timeout=10_000)
+    assert "reconnecting" in note.inner_text()
+    page.unroute("**/api/jobs/*")
+    page.wait_for_selector("#job-result", timeout=20_000)
+    assert note.is_hidden()
+
+
+def test_history_rows_update_in_place_and_are_marked(page, live_server, worker):
+    submit_countdown(page, live_server, 2)
+    page.goto(f"{live_server}/jobs")
+    page.evaluate("window.__sameDocument = 'yes'")
+    row = page.locator("tr[data-job-id]").first
+    assert row.get_attribute("data-status") in {"queued", "started"}
+    page.wait_for_selector('tr[data-status="finished"] .status-finished', timeout=20_000)
+    assert row.locator(".col-status").inner_text().startswith("finished")
+    assert "new" in row.locator(".mark-new").inner_text()
+    assert row.locator("progress").get_attribute("value") == "100"
+    assert page.evaluate("window.__sameDocument") == "yes"
+    assert page.console_errors == []
+
+
+def test_the_time_zone_field_is_filled_from_the_browser(browser, live_server):
+    context = browser.new_context(timezone_id="Europe/Paris")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/tasks/countdown")
+        assert page.locator("input[name=timezone]").input_value() == "Europe/Paris"
+    finally:
+        context.close()
+
+
+def test_notification_button_is_offered_while_the_job_is_active(page, live_server):
+    submit_countdown(page, live_server, 30)  # no worker: it stays queued
+    button = page.get_by_role("button", name="Notify me when it ends")
+    assert button.is_visible()
+    page.context.grant_permissions(["notifications"])
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=You will get a notification when the job ends.")
+    assert button.count() == 0
