@@ -1,6 +1,7 @@
 """In a real browser with JavaScript on: the job page and /jobs update in place (static/app.js)."""
 
 import re
+import time
 
 import pytest
 
@@ -35,6 +36,10 @@ def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, li
 
 
 def test_progress_message_and_elapsed_move_while_the_job_runs(page, live_server, worker):
+    polls = []
+    page.on(
+        "request", lambda request: polls.append(time.monotonic()) if "/api/jobs/" in request.url else None
+    )
     submit_countdown(page, live_server, 4)
     page.evaluate("window.__sameDocument = 'yes'")
     page.wait_for_function(
@@ -47,6 +52,14 @@ def test_progress_message_and_elapsed_move_while_the_job_runs(page, live_server,
     assert "updates by itself" in page.locator("#job-refresh-note").inner_text()
     page.wait_for_selector("#job-result", timeout=15_000)
     assert page.evaluate("window.__sameDocument") == "yes"
+    # Polled at most twice a second, at least every 5 s, and not again once the job had ended.
+    gaps = [later - earlier for earlier, later in zip(polls, polls[1:], strict=False)]
+    assert len(polls) >= 4
+    assert min(gaps) >= 0.45
+    assert max(gaps) <= 5.5
+    count = len(polls)
+    page.wait_for_timeout(1200)  # an observation window, not a synchronisation
+    assert len(polls) == count
 
 
 def test_stop_from_the_page(page, live_server, worker):
