@@ -19,6 +19,7 @@ class TaskSpec:
     retry_max: int = 0  # extra attempts after a failure
     retry_intervals: tuple[int, ...] = ()  # seconds between attempts
     result_kind: str = "summary"  # which template section shows the result
+    listed: bool = True  # shown in the catalog (False for the site's own tools, like why_measure)
 
 
 TASKS: dict[str, TaskSpec] = {
@@ -31,6 +32,16 @@ TASKS: dict[str, TaskSpec] = {
             "The classic 'sleep for N seconds' background job.",
             module="jobs.countdown",
             timeout=3600 + 60,
+        ),
+        TaskSpec(
+            name="why_measure",
+            title="Why a queue? measurement",
+            description="Calls each /why demo route over HTTP and measures what it really does.",
+            module="jobs.why_measure",
+            queue="high",
+            timeout=300,
+            result_kind="why",
+            listed=False,
         ),
     ]
 }

@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         security,
         tasks,
         templating,
+        why,
     )
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
@@ -46,5 +47,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp):
         app.register_blueprint(blueprint)
+    why.init_app(app, csrf)
     dashboard.init_app(app, csrf)
     return app

@@ -15,7 +15,7 @@ bp = Blueprint("tasks", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("index.html", tasks=TASKS.values())
+    return render_template("index.html", tasks=[t for t in TASKS.values() if t.listed])
 
 
 def _spec_and_form(name: str):

@@ -1,0 +1,219 @@
+"""The "Why a queue?" page and its claims, measured over real HTTP against real servers."""
+
+import os
+import re
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+from rq.job import Job
+from rq.serializers import JSONSerializer
+from werkzeug.serving import make_server
+
+from jobs import why_measure
+from jobs.why_work import key
+from tests.support import ROOT, VENV_BIN, free_port, procfile_command, wait_until
+
+SECONDS = 1
+
+
+@pytest.fixture
+def live_server(app):
+    """The site on a single-threaded werkzeug server (one request at a time), in this process."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def measure(live_server, connection, slug):
+    return why_measure.measure_one(live_server, slug, SECONDS, connection)
+
+
+@pytest.mark.parametrize("slug", ["after-request", "teardown"])
+def test_after_request_and_teardown_delay_the_end_of_the_response(live_server, connection, slug):
+    row = measure(live_server, connection, slug)
+    assert row["last_byte"] >= 0.8 * SECONDS
+    assert row["busy"] >= 0.8 * SECONDS
+    assert row["completed"] is True
+    assert row["progress"] is False
+
+
+def test_stream_sends_first_byte_early_but_keeps_the_worker_busy(live_server, connection):
+    row = measure(live_server, connection, "stream")
+    assert row["first_byte"] < 0.3
+    assert row["last_byte"] - row["first_byte"] >= 0.7 * SECONDS
+    assert row["busy"] >= 0.8 * SECONDS
+    assert row["completed"] is True
+    assert row["progress"] is True
+
+
+def test_thread_answers_at_once_and_completes_without_progress(live_server, connection):
+    row = measure(live_server, connection, "thread")
+    assert row["last_byte"] < 0.3
+    assert row["busy"] < 0.3
+    assert row["completed"] is True
+    assert row["progress"] is False
+
+
+def test_rq_answers_at_once_completes_and_reports_progress(live_server, connection, worker):
+    row = measure(live_server, connection, "rq")
+    assert row["last_byte"] < 0.3
+    assert row["busy"] < 0.3
+    assert row["completed"] is True
+    assert row["progress"] is True
+
+
+def test_demo_route_rejects_bad_arguments(client):
+    response = client.post("/why/demo/thread?run=zz&seconds=1")
+    assert response.status_code == 400
+    response = client.post(f"/why/demo/thread?run={uuid.uuid4().hex}&seconds=600")
+    assert response.status_code == 400
+    assert b"Traceback" not in response.data
+
+
+def test_why_page_renders_without_inline_script_or_style(client):
+    response = client.get("/why")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Why a queue?" in html
+    assert 'name="seconds"' in html and 'value="2"' in html
+    assert "No measurement yet" in html
+    assert "test_web_restart_loses_thread_work_but_not_rq_job" in html
+    assert "threading.Thread(target=do_work" in html  # the thread route's own source
+    assert "stream_with_context" in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert "style=" not in html
+    assert 'href="/why"' in client.get("/").get_data(as_text=True)  # linked from the nav
+
+
+def test_why_measure_is_not_in_the_catalog(client):
+    assert "measurement" not in client.get("/").get_data(as_text=True)
+    assert client.get("/tasks/why_measure").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["", "abc", "0", "6", "1.5"])
+def test_post_why_with_bad_duration_is_400_with_a_message(client, connection, value):
+    response = client.post("/why", data={"seconds": value})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Work duration (seconds):" in html
+    assert connection.keys("rq:job:*") == []
+
+
+def test_post_why_enqueues_measurement_and_redirects(app, client, connection):
+    app.config["PUBLIC_URL"] = "http://site.example:8000/"
+    response = client.post("/why", data={"seconds": "2"})
+    assert response.status_code == 303
+    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+    assert job.args == ["why_measure", {"seconds": 2, "base_url": "http://site.example:8000"}]
+
+
+@pytest.mark.slow
+def test_measurement_job_end_to_end(client, live_server, app, connection, worker):
+    """POST /why -> the Procfile worker measures the live server -> job page and /why show it."""
+    app.config["PUBLIC_URL"] = live_server
+    response = client.post("/why", data={"seconds": "1"})
+    job_page = response.headers["Location"]
+    job_id = job_page.rsplit("/", 1)[-1]
+
+    def finished():
+        job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+        return job.get_status().value in ("finished", "failed") and job
+
+    job = wait_until(finished, timeout=60, message="the measurement job")
+    assert job.get_status().value == "finished", job.latest_result().exc_string
+    rows = {row["approach"]: row for row in job.return_value()["rows"]}
+    assert rows["after-request"]["last_byte"] >= 0.8
+    assert rows["rq"]["completed"] and rows["rq"]["progress"]
+    assert rows["thread"]["completed"] and not rows["thread"]["progress"]
+    page = client.get(job_page).get_data(as_text=True)
+    assert 'id="why-results"' in page and "<svg" in page and "<rect" in page
+    why = client.get("/why").get_data(as_text=True)
+    assert 'id="why-results"' in why and job_id in why
+    assert "style=" not in why
+
+
+class WebProcess:
+    """The Procfile's web command (gunicorn) on a free port against the private Redis."""
+
+    def __init__(self, redis_url: str, log):
+        self.port = free_port()
+        self.redis_url = redis_url
+        self.log = log
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebProcess":
+        import requests
+
+        command = [word.replace("${PORT:-5000}", str(self.port)) for word in procfile_command("web")]
+        command = [w.replace("${WEB_CONCURRENCY:-2}", "1") for w in command]
+        command[0] = str(VENV_BIN / command[0])
+        env = {
+            **os.environ,
+            "REDIS_URL": self.redis_url,
+            "SECRET_KEY": "test-secret",
+            "JOBDECK_RATE_LIMIT": "off",
+            "PYTHONPATH": str(ROOT),
+        }
+        out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+        def up():
+            try:
+                return requests.get(self.url + "/why", timeout=1).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_until(up, timeout=30, message="gunicorn to serve /why")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # what a deploy or a platform restart sends
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+@pytest.mark.slow
+def test_web_restart_loses_thread_work_but_not_rq_job(redis_url, connection, worker, tmp_path):
+    import requests
+
+    seconds = 2
+    web = WebProcess(redis_url, tmp_path / "web.log").start()
+    try:
+        runs = {slug: uuid.uuid4().hex for slug in ("thread", "rq")}
+        started = time.monotonic()
+        answers = {
+            slug: requests.post(f"{web.url}/why/demo/{slug}?run={run}&seconds={seconds}", timeout=5)
+            for slug, run in runs.items()
+        }
+        assert all(a.status_code == 200 for a in answers.values())
+        job_id = answers["rq"].json()["job_id"]
+        wait_until(
+            lambda: Job.fetch(job_id, connection=connection, serializer=JSONSerializer).meta.get("progress"),
+            timeout=10,
+            message="the RQ job to report progress",
+        )
+        web.stop()  # mid-work
+        print(f"web process stopped {time.monotonic() - started:.2f} s after the work started")
+        assert connection.get(key(runs["thread"], "done")) is None, "the stop waited for the thread"
+        web.start()  # the restart
+
+        wait_until(lambda: connection.get(key(runs["rq"], "done")), timeout=20, message="the RQ work")
+        job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+        assert job.get_status().value == "finished"
+        # Give the thread's work twice its duration from the start: it never completes.
+        wait_until(lambda: time.monotonic() - started > 2 * seconds, timeout=10)
+        assert connection.get(key(runs["thread"], "done")) is None
+    finally:
+        web.stop()

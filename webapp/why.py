@@ -1,0 +1,130 @@
+"""The "Why a queue?" page: explanation, latest measurements, and a form that measures again.
+
+The measurement is itself an RQ job (task ``why_measure``, not listed in the catalog: it measures
+the site, it is not work a user brings). It calls the demo routes in ``webapp/why_demo.py`` over
+HTTP at ``JOBDECK_PUBLIC_URL`` when set (config ``PUBLIC_URL``), else at the address this request
+came in on, so it measures the very server that serves the site.
+"""
+
+import inspect
+import json
+import os
+import textwrap
+import uuid
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from jobs import why_measure
+from jobs.registry import get_task
+from jobs.why_work import APPROACHES
+from webapp import why_demo
+from webapp.identity import owner_id
+from webapp.queues import enqueue_task, get_redis
+
+bp = Blueprint("why", __name__)
+
+RESTART_TEST = "tests/test_why.py::test_web_restart_loses_thread_work_but_not_rq_job"
+
+#: per approach: the route's code, when it is acceptable, and whether its work survives a restart
+NOTES = {
+    "after-request": (
+        [why_demo.after_request_demo],
+        "Runs before the response is sent, so the client waits for the work. Acceptable only for "
+        "work of a few milliseconds that may change the response (headers, cookies).",
+        "No: the request is still open, so a restart cuts both.",
+    ),
+    "teardown": (
+        [why_demo.teardown_demo, why_demo.teardown_work],
+        "Runs when the request context ends; the server waits for it before it finishes the "
+        "response. Acceptable for quick clean-up (closing a connection), not for work.",
+        "No: the request is still open, so a restart cuts both.",
+    ),
+    "stream": (
+        [why_demo.stream_demo],
+        "Sends bytes at once and can stream progress, but the server worker is busy until the "
+        "generator ends and the work dies with the connection. Acceptable for a few seconds of "
+        "output the user is watching (an export, a log tail).",
+        "No: the request is still open, so a restart cuts both.",
+    ),
+    "thread": (
+        [why_demo.thread_demo],
+        "Answers at once, but the thread has no request context, no id to poll, no progress, no "
+        "retry, and dies with the process. Acceptable for fire-and-forget work you can afford to "
+        "lose, in a process you control.",
+        f"No — proven by {RESTART_TEST}.",
+    ),
+    "rq": (
+        [why_demo.rq_demo],
+        "Answers at once with a job id; a separate worker does the work, reports progress in the "
+        "job's meta, can retry, and does not care when the web process restarts. The right tool "
+        "for anything longer than a request should take.",
+        f"Yes — proven by {RESTART_TEST}.",
+    ),
+}
+
+
+class WhyForm(FlaskForm):
+    seconds = IntegerField(
+        "Work duration (seconds)",
+        default=2,
+        validators=[
+            InputRequired("Enter the work duration in whole seconds."),
+            NumberRange(
+                why_measure.MIN_SECONDS,
+                why_measure.MAX_SECONDS,
+                "Enter a whole number of seconds from %(min)s to %(max)s.",
+            ),
+        ],
+        render_kw={"min": why_measure.MIN_SECONDS, "max": why_measure.MAX_SECONDS, "inputmode": "numeric"},
+    )
+
+
+def _approaches() -> list[dict]:
+    shown = []
+    for slug, label in APPROACHES:
+        functions, note, survives = NOTES[slug]
+        source = "\n\n".join(textwrap.dedent(inspect.getsource(f)) for f in functions)
+        shown.append({"slug": slug, "label": label, "source": source, "note": note, "survives": survives})
+    return shown
+
+
+def _latest() -> dict | None:
+    raw = get_redis().get(why_measure.LATEST_KEY)
+    return json.loads(raw) if raw else None
+
+
+def _page(form: WhyForm, status: int = 200):
+    return (
+        render_template(
+            "why.html", form=form, approaches=_approaches(), latest=_latest(), restart_test=RESTART_TEST
+        ),
+        status,
+    )
+
+
+@bp.get("/why")
+def show():
+    return _page(WhyForm())
+
+
+@bp.post("/why")
+def measure():
+    form = WhyForm()
+    if not form.validate():
+        return _page(form, 400)
+    base_url = (
+        current_app.config.get("PUBLIC_URL") or os.environ.get("JOBDECK_PUBLIC_URL") or request.host_url
+    )
+    params = why_measure.validate({"seconds": form.seconds.data, "base_url": base_url})
+    job_id = str(uuid.uuid4())
+    enqueue_task(get_task("why_measure"), params, owner_id(create=True), job_id=job_id)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
+
+
+def init_app(app, csrf) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(why_demo.bp)
+    csrf.exempt(why_demo.bp)
