@@ -34,6 +34,53 @@ TASKS: dict[str, TaskSpec] = {
             timeout=3600 + 60,
         ),
         TaskSpec(
+            name="csv_profile",
+            title="CSV profile",
+            description="Upload a CSV file (UTF-8 or Latin-1, any common delimiter): per column its type, "
+            "counts, distinct values, numeric statistics and top values, with JSON and CSV downloads.",
+            module="jobs.csv_profile",
+            timeout=900,
+            result_kind="csv_profile",
+        ),
+        TaskSpec(
+            name="word_frequency",
+            title="Word frequency",
+            description="Upload a text file or paste text: its most frequent words with counts and "
+            "shares, optionally without common English stop words, and a CSV of all words.",
+            module="jobs.word_frequency",
+            timeout=600,
+            result_kind="word_frequency",
+        ),
+        TaskSpec(
+            name="thumbnails",
+            title="Thumbnails",
+            description="Upload JPEG, PNG, WebP or GIF images and choose sizes: upright thumbnails "
+            "to preview and download as a ZIP file.",
+            module="jobs.thumbnails",
+            timeout=900,
+            result_kind="thumbnails",
+        ),
+        TaskSpec(
+            name="primes",
+            title="Count primes",
+            description="Counts the primes up to a bound of at most one billion with a segmented "
+            "sieve. CPU-bound: watch the progress, or stop it.",
+            module="jobs.primes",
+            queue="low",
+            timeout=600,
+        ),
+        TaskSpec(
+            name="url_words",
+            title="Words on a web page",
+            description="Fetches a public web page and counts its words (RQ's classic example). "
+            "Connection errors are retried with back-off.",
+            module="jobs.url_words",
+            timeout=120,
+            retry_max=3,
+            retry_intervals=(5, 30, 120),
+            result_kind="url_words",
+        ),
+        TaskSpec(
             name="why_measure",
             title="Why a queue? measurement",
             description="Calls each /why demo route over HTTP and measures what it really does.",

@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api,
         config,
         dashboard,
+        downloads,
         errors,
         health,
         job_actions,
@@ -45,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp):
+    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf)
     dashboard.init_app(app, csrf)

@@ -1,0 +1,255 @@
+"""csv_profile: per-column statistics of an uploaded CSV, streamed in batches of rows.
+
+The work is done column-wise on batches (``zip(*rows)``), so most of it runs in C: counting
+missing cells, ``Counter.update`` for distinct and top values, ``map(int/float)`` for numbers.
+Distinct values are exact up to ``EXACT_DISTINCT``; past that a column switches to a k-minimum-values
+estimate over the hashes of its values (and its top values become approximate).
+"""
+
+import csv
+import heapq
+import io
+import json
+import logging
+import math
+import re
+from collections import Counter
+
+from jobs.errors import TaskInputError
+from jobs.progress import report
+from jobs.taskio import check_upload, decode_text, read_upload, save_output
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 4096
+EXACT_DISTINCT = 50_000
+KMV_K = 1024
+TOP_VALUES = 5
+MAX_VALUE_CHARS = 100
+DELIMITERS = ",;\t|"
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_HASH_SPACE = 2.0**64
+
+
+def validate(params: dict) -> dict:
+    return {"csv": check_upload(params.get("csv"), "CSV file")}
+
+
+def _to_numbers(values, as_int: bool):
+    """The values as numbers, or None when one of them is not a (finite) number."""
+    try:
+        numbers = list(map(int, values)) if as_int else list(map(float, values))
+    except ValueError:
+        if as_int:
+            return None
+        numbers = []
+        for value in values:
+            try:
+                numbers.append(float(value))
+            except ValueError:
+                if not THOUSANDS.fullmatch(value.strip()):
+                    return None
+                numbers.append(float(value.replace(",", "")))
+    if not as_int and not all(map(math.isfinite, numbers)):
+        return None
+    return numbers
+
+
+class Column:
+    def __init__(self, name: str):
+        self.name = name
+        self.count = 0
+        self.missing = 0
+        self.counts: Counter = Counter()
+        self.approximate = False  # True once counts were pruned and distinct is estimated
+        self.hashes: list[int] = []  # max-heap (negated) of the KMV_K smallest value hashes
+        self.hash_set: set[int] = set()
+        self.kind = "integer"  # integer -> number -> text, only ever widened
+        self.numbers: list = []
+
+    def add(self, values: tuple) -> None:
+        blanks = values.count("")
+        if blanks:
+            self.missing += blanks
+            values = [v for v in values if v != ""]
+        if not values:
+            return
+        self.count += len(values)
+        if self.approximate:
+            self._add_hashes(values)
+            self.counts.update(v for v in values if v in self.counts)
+        else:
+            self.counts.update(values)
+            if len(self.counts) > EXACT_DISTINCT:
+                self._switch_to_estimate()
+        if self.kind == "integer":
+            numbers = _to_numbers(values, as_int=True)
+            if numbers is None:
+                self.kind = "number"
+                self.numbers = [float(x) for x in self.numbers]
+        if self.kind == "integer":
+            self.numbers.extend(numbers)
+        elif self.kind == "number":
+            numbers = _to_numbers(values, as_int=False)
+            if numbers is None:
+                self.kind = "text"
+                self.numbers = []
+            else:
+                self.numbers.extend(numbers)
+
+    def _switch_to_estimate(self) -> None:
+        self._add_hashes(self.counts)
+        self.counts = Counter(dict(self.counts.most_common(EXACT_DISTINCT // 2)))
+        self.approximate = True
+
+    def _add_hashes(self, values) -> None:
+        heap, seen = self.hashes, self.hash_set
+        bound = -heap[0] if len(heap) >= KMV_K else None
+        for h in map(hash, values):
+            h &= 0xFFFFFFFFFFFFFFFF
+            if (bound is None or h < bound) and h not in seen:
+                seen.add(h)
+                if len(heap) < KMV_K:
+                    heapq.heappush(heap, -h)
+                else:
+                    seen.discard(-heapq.heappushpop(heap, -h))
+                if len(heap) >= KMV_K:
+                    bound = -heap[0]
+
+    def distinct(self) -> int:
+        if not self.approximate:
+            return len(self.counts)
+        kth = -self.hashes[0] / _HASH_SPACE
+        return max(len(self.counts), round((KMV_K - 1) / kth))
+
+    def summary(self) -> dict:
+        kind = self.kind if self.count else "empty"
+        out = {
+            "name": self.name,
+            "type": kind,
+            "count": self.count,
+            "missing": self.missing,
+            "distinct": self.distinct(),
+            "distinct_exact": not self.approximate,
+        }
+        if kind in ("integer", "number"):
+            out.update(numeric_stats(self.numbers))
+        else:
+            out["top"] = [[value[:MAX_VALUE_CHARS], n] for value, n in self.counts.most_common(TOP_VALUES)]
+            out["top_exact"] = not self.approximate
+        return out
+
+
+def numeric_stats(numbers: list) -> dict:
+    n = len(numbers)
+    numbers = sorted(numbers)
+    mid = n // 2
+    median = numbers[mid] if n % 2 else (numbers[mid - 1] + numbers[mid]) / 2
+    mean = math.fsum(numbers) / n
+    stddev = math.sqrt(math.fsum((x - mean) ** 2 for x in numbers) / (n - 1)) if n > 1 else 0.0
+    return {"min": numbers[0], "max": numbers[-1], "mean": mean, "median": median, "stddev": stddev}
+
+
+def sniff_dialect(sample: str):
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:
+        return csv.excel
+
+
+def header_names(row: list[str]) -> list[str]:
+    names, seen = [], set()
+    for i, raw in enumerate(row, start=1):
+        name = raw.strip() or f"column {i}"
+        while name in seen:
+            name = f"{name} ({i})"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def profile_text(text: str, progress=None) -> dict:
+    """Profiles CSV text whose first row is the header; ``progress(done, total)`` gets characters."""
+    dialect = sniff_dialect(text[:65536])
+    stream = io.StringIO(text)
+    reader = csv.reader(stream, dialect)
+    try:
+        header = next(reader, None)
+        while header == []:
+            header = next(reader, None)
+        if not header:
+            raise TaskInputError("The CSV file is empty.")
+        columns = [Column(name) for name in header_names(header)]
+        width = len(columns)
+        rows_done = 0
+        total = len(text)
+        while True:
+            batch = [row for _, row in zip(range(BATCH_ROWS), reader, strict=False)]
+            if not batch:
+                break
+            lengths = set(map(len, batch))
+            if 0 in lengths:
+                batch = [row for row in batch if row]
+                lengths.discard(0)
+            if lengths and lengths != {width}:
+                index, row = next((i, r) for i, r in enumerate(batch) if len(r) != width)
+                raise TaskInputError(
+                    f"Row {rows_done + index + 2} has {len(row)} field{'s' if len(row) != 1 else ''} "
+                    f"but the header has {width}; every row needs the same number of fields."
+                )
+            for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+                column.add(values)
+            rows_done += len(batch)
+            if progress:
+                progress(stream.tell(), total)
+    except csv.Error as exc:
+        raise TaskInputError(f"The CSV file could not be read near line {reader.line_num}: {exc}.") from exc
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(dialect.delimiter)
+    return {
+        "rows": rows_done,
+        "delimiter": delimiter or dialect.delimiter,
+        "columns": [column.summary() for column in columns],
+    }
+
+
+def profile_bytes(data: bytes, progress=None) -> dict:
+    return profile_text(decode_text(data, "The CSV file"), progress)
+
+
+def to_csv(profile: dict) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fields = ["name", "type", "count", "missing", "distinct", "distinct_exact"]
+    fields += ["min", "max", "mean", "median", "stddev", "top"]
+    writer.writerow(fields)
+    for column in profile["columns"]:
+        top = "; ".join(f"{value} ({n})" for value, n in column.get("top", []))
+        writer.writerow([column.get(f, "") for f in fields[:-1]] + [top])
+    return out.getvalue().encode("utf-8")
+
+
+def run(params: dict) -> dict:
+    ref = params["csv"]
+    data = read_upload(ref)
+    mb = len(data) / 1e6
+    log.info("Profiling %s (%.1f MB)", ref["filename"], mb)
+
+    def progress(done, total):
+        report(done, total, f"{done / total * mb:.1f} of {mb:.1f} MB read" if total else "")
+
+    profile = profile_bytes(data, progress)
+    report(1, 1, f"{mb:.1f} of {mb:.1f} MB read")
+    files = [
+        save_output(
+            "profile.json", json.dumps(profile, indent=2).encode(), "application/json", "Profile (JSON)"
+        ),
+        save_output("profile.csv", to_csv(profile), "text/csv; charset=utf-8", "Profile (CSV)"),
+    ]
+    n_rows, n_cols = profile["rows"], len(profile["columns"])
+    return {
+        "summary": f"Profiled {n_rows} row{'s' if n_rows != 1 else ''} and "
+        f"{n_cols} column{'s' if n_cols != 1 else ''} of {ref['filename']}.",
+        "filename": ref["filename"],
+        **profile,
+        "files": files,
+    }

@@ -1,0 +1,255 @@
+"""url_words: fetches a web page (RQ's classic example) and counts its words.
+
+Not a server-side request forgery tool: every address a host name resolves to must be public
+(``ipaddress.is_global``), checked before connecting and again on every redirect, and the
+connection goes to the address that was checked (no second DNS lookup to rebind). The environment
+variable ``JOBDECK_URL_ALLOWLIST`` (comma-separated host names, addresses or networks such as
+``127.0.0.1/32``) lets chosen non-public targets through, e.g. for tests. Connection problems raise
+``FetchError`` (a ``ConnectionError``) so RQ retries them; refused input is never retried.
+"""
+
+import http.client
+import ipaddress
+import logging
+import os
+import socket
+import ssl
+import time
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+from rq import get_current_job
+
+from jobs.errors import TaskInputError
+from jobs.progress import report
+from jobs.word_frequency import count_words, top_words
+
+log = logging.getLogger(__name__)
+
+MAX_URL_CHARS = 2000
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+SOCKET_TIMEOUT = 10.0
+TOTAL_SECONDS = 30.0
+TEXT_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
+ALLOWLIST_ENV = "JOBDECK_URL_ALLOWLIST"
+
+
+class FetchError(ConnectionError):
+    """The page could not be fetched for a reason that may pass (worth retrying)."""
+
+
+def validate(params: dict) -> dict:
+    url = params.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise TaskInputError("Enter the address of a web page.")
+    url = url.strip()
+    if len(url) > MAX_URL_CHARS:
+        raise TaskInputError(f"The address is longer than {MAX_URL_CHARS} characters.")
+    check_url_shape(url)
+    return {"url": url}
+
+
+def check_url_shape(url: str):
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise TaskInputError("The address is not a valid URL.") from exc
+    if parts.scheme not in ("http", "https"):
+        raise TaskInputError("The address must start with http:// or https://.")
+    if not parts.hostname:
+        raise TaskInputError("The address has no host name.")
+    if parts.username or parts.password:
+        raise TaskInputError("Addresses with a user name or password are not fetched.")
+    return parts, port
+
+
+def allowlist() -> tuple[set[str], list]:
+    hosts, networks = set(), []
+    for item in os.environ.get(ALLOWLIST_ENV, "").split(","):
+        item = item.strip().lower()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            hosts.add(item)
+    return hosts, networks
+
+
+def is_public(address) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_global and not (mapped or address).is_multicast
+
+
+def resolve_checked(host: str, port: int) -> str:
+    """An address of ``host`` to connect to, once all its addresses are allowed."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"The host name {host!r} could not be resolved.") from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    hosts, networks = allowlist()
+    allowed_host = host.lower() in hosts
+    for address in addresses:
+        if not (allowed_host or is_public(address) or any(address in net for net in networks)):
+            raise TaskInputError(
+                f"The address {host!r} points to a private or local network ({address}), which is not fetched."
+            )
+    return str(addresses[0])
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def fetch(url: str, deadline: float) -> dict:
+    """GETs ``url`` following up to MAX_REDIRECTS redirects; returns status, final URL, type, body."""
+    for _ in range(MAX_REDIRECTS + 1):
+        parts, port = check_url_shape(url)
+        port = port or (443 if parts.scheme == "https" else 80)
+        address = resolve_checked(parts.hostname, port)
+        cls = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
+        conn = cls(parts.hostname, port, address, SOCKET_TIMEOUT)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request(
+                "GET", path, headers={"User-Agent": "Jobdeck url_words", "Accept": "text/html, text/plain"}
+            )
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location"))
+                log.info("Redirected to %s", url)
+                continue
+            body = bytearray()
+            while chunk := response.read(65536):
+                body += chunk
+                if len(body) > MAX_BYTES:
+                    raise TaskInputError(f"The page is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+                if time.monotonic() > deadline:
+                    raise TaskInputError(
+                        f"The page took longer than {TOTAL_SECONDS:.0f} seconds to download."
+                    )
+            return {
+                "status": response.status,
+                "url": url,
+                "content_type": response.getheader("Content-Type", ""),
+                "body": bytes(body),
+            }
+        except ssl.SSLCertVerificationError as exc:
+            raise TaskInputError(
+                f"The site's certificate could not be verified: {exc.verify_message}."
+            ) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise FetchError(f"Could not fetch {url}: {exc or type(exc).__name__}.") from exc
+        finally:
+            conn.close()
+    raise TaskInputError(f"The page redirected more than {MAX_REDIRECTS} times.")
+
+
+class _TextExtractor(HTMLParser):
+    SKIP = {"script", "style", "noscript", "template"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skipping = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self._skipping += 1
+        elif tag == "title":
+            self._in_title = True
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self._skipping:
+            self._skipping -= 1
+        elif tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title.append(data)
+        elif not self._skipping:
+            self.parts.append(data)
+
+
+def page_text(body: bytes, content_type: str) -> tuple[str, str]:
+    """(title, visible text) of a page."""
+    message = http.client.HTTPMessage()
+    message["Content-Type"] = content_type
+    charset = message.get_content_charset() or "utf-8"
+    try:
+        text = body.decode(charset, errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    if "html" not in content_type:
+        return "", text
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    return " ".join("".join(parser.title).split()), " ".join(parser.parts)
+
+
+def _no_retry():
+    """A refused URL will be refused again: spend no retries on it."""
+    job = get_current_job()
+    if job is not None:
+        job.retries_left = 0
+
+
+def run(params: dict) -> dict:
+    url = params["url"]
+    report(0, 3, f"Fetching {url}")
+    log.info("Fetching %s", url)
+    try:
+        page = fetch(url, time.monotonic() + TOTAL_SECONDS)
+        media_type = page["content_type"].split(";", 1)[0].strip().lower()
+        if page["status"] >= 500:
+            raise FetchError(f"The site answered {page['status']} (a server error) for {page['url']}.")
+        if page["status"] >= 400:
+            raise TaskInputError(f"The site answered {page['status']} for {page['url']}.")
+        if media_type not in TEXT_TYPES:
+            raise TaskInputError(
+                f"The address gave {media_type or 'no content type'}, not a web page or text."
+            )
+    except TaskInputError:
+        _no_retry()
+        raise
+    except FetchError as exc:
+        log.warning("%s", exc)
+        raise
+    report(2, 3, "Counting words")
+    title, text = page_text(page["body"], page["content_type"])
+    counts = count_words(text)
+    total = sum(counts.values())
+    report(3, 3, "done")
+    return {
+        "summary": f"{page['url']} has {total} word{'s' if total != 1 else ''}"
+        + (f" ({title})." if title else "."),
+        "url": page["url"],
+        "title": title,
+        "status": page["status"],
+        "bytes": len(page["body"]),
+        "words": total,
+        "distinct_words": len(counts),
+        "top": top_words(counts, 10),
+    }

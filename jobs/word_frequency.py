@@ -1,0 +1,129 @@
+"""word_frequency: the most frequent words of an uploaded text file or pasted text.
+
+A word is a run of letters, optionally joined by apostrophes ("don't"), compared in lower case.
+The text is counted in chunks of about ``CHUNK_CHARS`` (cut at whitespace) so progress can move.
+"""
+
+import csv
+import io
+import logging
+import re
+from collections import Counter
+
+from jobs.errors import TaskInputError
+from jobs.progress import report
+from jobs.taskio import check_upload, decode_text, read_upload, save_output
+
+log = logging.getLogger(__name__)
+
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+CHUNK_CHARS = 1 << 20
+MAX_TOP = 1000
+MAX_PASTED_CHARS = 1_000_000
+_STOP_WORDS_TEXT = """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just me
+    more most my myself no nor not now of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they this
+    those through to too under until up very was we were what when where which while who whom why will
+    with would you your yours yourself yourselves s t don't i'm it's"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+
+def validate(params: dict) -> dict:
+    text = params.get("text") or ""
+    upload = params.get("upload")
+    if not isinstance(text, str):
+        raise TaskInputError("The text must be a string.")
+    if upload and text.strip():
+        raise TaskInputError("Either upload a file or paste text, not both.")
+    if len(text) > MAX_PASTED_CHARS:
+        raise TaskInputError(
+            f"Pasted text is limited to {MAX_PASTED_CHARS:,} characters; upload a file instead."
+        )
+    if not upload and not text.strip():
+        raise TaskInputError("Upload a text file or paste some text.")
+    top = params.get("top", 20)
+    if isinstance(top, str) and top.strip().isdigit():
+        top = int(top)
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
+        raise TaskInputError(f"Top must be a whole number from 1 to {MAX_TOP}.")
+    clean = {"top": top, "stop_words": bool(params.get("stop_words", False))}
+    if upload:
+        clean["upload"] = check_upload(upload, "text file")
+    else:
+        clean["text"] = text
+    return clean
+
+
+def chunks(text: str, size: int = CHUNK_CHARS):
+    """Pieces of ``text`` of about ``size`` characters, each ending at whitespace (or the end)."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            end = cut + 1 if cut > start else end
+            while end < len(text) and not text[end - 1].isspace() and not text[end].isspace():
+                end += 1  # no whitespace in the window: extend to the end of the word
+        yield start, text[start:end]
+        start = end
+
+
+def count_words(text: str, stop_words: bool = False, progress=None, chunk_size: int = CHUNK_CHARS) -> Counter:
+    counts: Counter = Counter()
+    total = len(text)
+    for start, piece in chunks(text, chunk_size):
+        counts.update(WORD.findall(piece.lower()))
+        if progress:
+            progress(start + len(piece), total)
+    if stop_words:
+        for word in STOP_WORDS.intersection(counts):
+            del counts[word]
+    return counts
+
+
+def top_words(counts: Counter, top: int) -> list[dict]:
+    total = sum(counts.values())
+    return [
+        {"word": word, "count": n, "share": n / total}
+        for word, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    ]
+
+
+def to_csv(counts: Counter) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["word", "count"])
+    writer.writerows(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return out.getvalue().encode("utf-8")
+
+
+def run(params: dict) -> dict:
+    if "upload" in params:
+        ref = params["upload"]
+        data = read_upload(ref)
+        text = decode_text(data, f"The file {ref['filename']!r}")
+        source = ref["filename"]
+    else:
+        text, source = params["text"], "the pasted text"
+    mb = len(text) / 1e6
+    log.info("Counting words in %s (%d characters)", source, len(text))
+
+    def progress(done, total):
+        report(done, total, f"{done / 1e6:.1f} of {mb:.1f} M characters")
+
+    counts = count_words(text, params["stop_words"], progress)
+    report(1, 1, "done")
+    total = sum(counts.values())
+    files = [
+        save_output("words.csv", to_csv(counts), "text/csv; charset=utf-8", "All words with counts (CSV)")
+    ]
+    return {
+        "summary": f"Counted {total} word{'s' if total != 1 else ''} ({len(counts)} different) in {source}.",
+        "total_words": total,
+        "distinct_words": len(counts),
+        "stop_words_removed": params["stop_words"],
+        "top": top_words(counts, params["top"]),
+        "files": files,
+    }
