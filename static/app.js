@@ -67,6 +67,7 @@
     this.busy = false;
     this.stopped = false;
     this.lastStart = 0;
+    this.lastChange = Date.now();
     var self = this;
     document.addEventListener("visibilitychange", function () {
       if (self.stopped) return;
@@ -108,11 +109,17 @@
           self.stopped = true;
           return;
         }
-        var hint = typeof outcome === "number" ? outcome : null; // ms until the job may end
-        var changed = outcome === "changed" || hint !== null;
-        self.delay = changed ? FAST_MS : Math.min(SLOW_MS, Math.round(self.delay * 1.5));
-        if (document.hidden) self.delay = SLOW_MS;
-        self.schedule(hint !== null ? Math.max(hint, self.delay) : self.delay);
+        var now = Date.now();
+        var endsIn = outcome && typeof outcome === "object" ? outcome.endsInMs : null;
+        if (outcome === "changed" || (outcome && outcome.changed)) self.lastChange = now;
+        // About two looks per interval between changes: fast while the job moves, slower while it
+        // stands still (FAST_MS to SLOW_MS).
+        var delay = Math.min(SLOW_MS, Math.max(FAST_MS, Math.round((now - self.lastChange) / 2)));
+        if (document.hidden) delay = SLOW_MS;
+        // It may end sooner: look just after the expected end (schedule() keeps the FAST_MS spacing).
+        if (endsIn !== null && endsIn !== undefined && endsIn >= 0 && endsIn + 60 < delay) delay = endsIn + 60;
+        self.delay = delay;
+        self.schedule(delay);
       },
       function () {
         self.busy = false;
@@ -222,13 +229,8 @@
           return "changed";
         });
       }
-      if (!changed) return "same";
-      // Aim the next poll just after the expected end, when it is near.
-      if (job.eta_seconds !== null && job.eta_seconds !== undefined && !job.eta_is_estimate) {
-        var ms = Math.round(job.eta_seconds * 1000) + 60;
-        if (ms <= 2 * FAST_MS) return Math.max(ms, FAST_MS);
-      }
-      return "changed";
+      var endsIn = job.eta_seconds === null || job.eta_seconds === undefined ? null : job.eta_seconds * 1000;
+      return { changed: changed, endsInMs: endsIn };
     });
   };
 
