@@ -1,11 +1,13 @@
 """The "Why a queue?" page and its claims, measured over real HTTP against real servers."""
 
+import http.client
 import os
 import re
 import subprocess
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from rq.job import Job
@@ -52,6 +54,27 @@ def test_stream_sends_first_byte_early_but_keeps_the_worker_busy(live_server, co
     assert row["progress"] is True
 
 
+@pytest.mark.parametrize("slug, blocked", [("stream", True), ("thread", False)])
+def test_second_request_waits_only_while_the_worker_is_busy(live_server, slug, blocked):
+    """Independent of the server's own record: a second request to the one-threaded server."""
+    parts = urlsplit(live_server)
+    first = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    first.request("POST", f"/why/demo/{slug}?run={uuid.uuid4().hex}&seconds={SECONDS}")
+    response = first.getresponse()  # the first byte is here
+    second = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    asked = time.perf_counter()
+    second.request("GET", "/why")
+    assert second.getresponse().status == 200
+    waited = time.perf_counter() - asked
+    response.read()
+    first.close()
+    second.close()
+    if blocked:
+        assert waited >= 0.7 * SECONDS
+    else:
+        assert waited < 0.3
+
+
 def test_thread_answers_at_once_and_completes_without_progress(live_server, connection):
     row = measure(live_server, connection, "thread")
     assert row["last_byte"] < 0.3
@@ -92,7 +115,7 @@ def test_why_page_renders_without_inline_script_or_style(client):
 
 
 def test_why_measure_is_not_in_the_catalog(client):
-    assert "measurement" not in client.get("/").get_data(as_text=True)
+    assert "/tasks/why_measure" not in client.get("/").get_data(as_text=True)
     assert client.get("/tasks/why_measure").status_code == 404
 
 
@@ -142,7 +165,8 @@ def test_measurement_job_end_to_end(client, live_server, app, connection, worker
 class WebProcess:
     """The Procfile's web command (gunicorn) on a free port against the private Redis."""
 
-    def __init__(self, redis_url: str, log):
+    def __init__(self, redis_url: str, log, workers: int = 1):
+        self.workers = workers
         self.port = free_port()
         self.redis_url = redis_url
         self.log = log
@@ -155,16 +179,19 @@ class WebProcess:
     def start(self) -> "WebProcess":
         import requests
 
-        command = [word.replace("${PORT:-5000}", str(self.port)) for word in procfile_command("web")]
-        command = [w.replace("${WEB_CONCURRENCY:-2}", "1") for w in command]
-        command[0] = str(VENV_BIN / command[0])
         env = {
             **os.environ,
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(self.workers),
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": "test-secret",
             "JOBDECK_RATE_LIMIT": "off",
             "PYTHONPATH": str(ROOT),
         }
+        # The Procfile's ${NAME:-default} words, expanded as a shell would.
+        expand = re.compile(r"\$\{(\w+):-([^}]*)\}")
+        command = [expand.sub(lambda m: env.get(m[1], m[2]), w) for w in procfile_command("web")]
+        command[0] = str(VENV_BIN / command[0])
         out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 

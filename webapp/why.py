@@ -53,7 +53,8 @@ NOTES = {
         [why_demo.thread_demo],
         "Answers at once, but the thread has no request context, no id to poll, no progress, no "
         "retry, and dies with the process. Acceptable for fire-and-forget work you can afford to "
-        "lose, in a process you control.",
+        "lose, in a process you control. (A non-daemon thread makes a graceful stop wait for it, "
+        "until the platform's kill timeout — gunicorn's and Heroku's are 30 s — cuts it.)",
         f"No — proven by {RESTART_TEST}.",
     ),
     "rq": (
