@@ -1,0 +1,66 @@
+"""primes: the segmented sieve against a simple count, segment boundaries, one real run."""
+
+import math
+
+import pytest
+
+from jobs import primes
+from jobs.errors import TaskInputError
+from jobs.primes import count_primes
+from tests.support import wait_until
+
+
+def simple_primes(n):
+    return [k for k in range(2, n + 1) if all(k % d for d in range(2, math.isqrt(k) + 1))]
+
+
+@pytest.mark.parametrize("segment_odds", [1, 2, 3, 7, 64, 1 << 20])
+def test_matches_trial_division_across_segment_boundaries(segment_odds):
+    reference = simple_primes(3000)
+    for n in (2, 3, 4, 5, 9, 10, 25, 49, 97, 121, 1000, 2999, 3000):
+        expected = [p for p in reference if p <= n]
+        assert count_primes(n, segment_odds=segment_odds) == (len(expected), expected[-1])
+
+
+def test_known_counts_and_progress_per_segment():
+    seen = []
+    assert count_primes(
+        10**6, lambda done, total, found: seen.append((done, total)), segment_odds=50_000
+    ) == (
+        78498,
+        999983,
+    )
+    assert len(seen) == 10 and seen[-1][0] == seen[-1][1]
+    assert count_primes(10**7) == (664579, 9999991)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [(2, True), ("1,000", True), (10**9, True), (1, False), (10**9 + 1, False), ("ten", False)],
+)
+def test_validate_bounds(value, ok):
+    if ok:
+        assert primes.validate({"limit": value})["limit"] >= 2
+    else:
+        with pytest.raises(TaskInputError, match="upper bound"):
+            primes.validate({"limit": value})
+
+
+def test_through_the_worker(client, worker):
+    response = client.post("/tasks/primes", data={"limit": "1000000"})
+    assert response.status_code == 303
+    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+
+    def finished():
+        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+        return text if "status-finished" in text else None
+
+    page = wait_until(finished, timeout=30, message="the primes job to finish")
+    assert "There are 78,498 primes up to 1,000,000; the largest is 999,983." in page
+    assert client.get(f"/api/jobs/{job_id}").get_json()["result"]["count"] == 78498
+
+
+def test_form_refuses_a_bound_over_a_billion(client):
+    response = client.post("/tasks/primes", data={"limit": str(10**9 + 1)})
+    assert response.status_code == 400
+    assert "Enter a whole number from 2 to 1000000000." in response.get_data(as_text=True)
