@@ -195,7 +195,7 @@ class ThumbnailsForm(TaskForm):
     )
     sizes = SelectMultipleField(
         "Sizes (longest side, pixels)",
-        choices=[(s, f"{s} px") for s in thumbnails.SIZES],
+        choices=[SelectChoice(s, f"{s} px") for s in thumbnails.SIZES],
         coerce=int,
         default=[128, 256],
         description="Hold Ctrl (or Cmd) to choose several.",

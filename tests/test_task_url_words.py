@@ -1,0 +1,170 @@
+"""url_words: pages from a local http.server; private targets refused unless allow-listed."""
+
+import http.server
+import ipaddress
+import threading
+
+import pytest
+
+from jobs import url_words
+from jobs.errors import TaskInputError
+from jobs.url_words import FetchError, is_public
+from tests.support import WorkerProcess, free_port, wait_until
+
+PAGE = b"""<!doctype html><html><head><title>Hello  page</title><style>p {color: red}</style>
+<script>var hidden = "secret words";</script></head>
+<body><h1>Big news</h1><p>The cat sat on the mat. The cat slept.</p></body></html>"""
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        routes = {
+            "/page": (200, "text/html; charset=utf-8", PAGE, None),
+            "/plain": (200, "text/plain", b"one two two", None),
+            "/redirect": (302, "text/plain", b"", "/page"),
+            "/to-metadata": (302, "text/plain", b"", "http://169.254.169.254/latest/meta-data/"),
+            "/to-private": (301, "text/plain", b"", "http://10.1.2.3/"),
+            "/loop": (302, "text/plain", b"", "/loop"),
+            "/image": (200, "image/png", b"\x89PNG\r\n\x1a\n", None),
+            "/big": (200, "text/plain", b"word " * 50_000, None),
+            "/missing": (404, "text/html", b"<p>nope</p>", None),
+        }
+        status, content_type, body, location = routes.get(self.path, (404, "text/plain", b"no", None))
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def allow_local(monkeypatch):
+    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")
+
+
+def test_local_addresses_are_refused_without_the_allow_list(site, monkeypatch):
+    monkeypatch.delenv(url_words.ALLOWLIST_ENV, raising=False)
+    with pytest.raises(TaskInputError, match="private or local network"):
+        url_words.run({"url": f"{site}/page"})
+    port = site.rsplit(":", 1)[1]
+    for url in (f"http://localhost:{port}/page", f"http://[::1]:{port}/", "http://169.254.169.254/latest/"):
+        with pytest.raises(TaskInputError, match="private or local network"):
+            url_words.run({"url": url})
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700::1111", True),
+        ("10.0.0.1", False),
+        ("192.168.1.1", False),
+        ("100.64.0.1", False),
+        ("169.254.169.254", False),
+        ("fe80::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("0.0.0.0", False),
+    ],
+)
+def test_is_public(address, public):
+    assert is_public(ipaddress.ip_address(address)) is public
+
+
+def test_counts_the_visible_words_of_an_allowed_page(site, allow_local):
+    result = url_words.run({"url": f"{site}/page"})
+    assert result["title"] == "Hello page"
+    assert result["status"] == 200 and result["bytes"] == len(PAGE)
+    assert result["words"] == 11  # "Big news" + the paragraph; no script, style or title
+    assert result["top"][0] == {"word": "the", "count": 3, "share": 3 / 11}
+    assert url_words.run({"url": f"{site}/plain"})["words"] == 3
+
+
+def test_redirects_are_followed_and_checked_every_time(site, allow_local):
+    assert url_words.run({"url": f"{site}/redirect"})["url"] == f"{site}/page"
+    for path in ("/to-metadata", "/to-private"):
+        with pytest.raises(TaskInputError, match="private or local network"):
+            url_words.run({"url": f"{site}{path}"})
+    with pytest.raises(TaskInputError, match="redirected more than 5 times"):
+        url_words.run({"url": f"{site}/loop"})
+
+
+def test_wrong_types_errors_and_size_limit(site, allow_local, monkeypatch):
+    with pytest.raises(TaskInputError, match="gave image/png, not a web page or text"):
+        url_words.run({"url": f"{site}/image"})
+    with pytest.raises(TaskInputError, match="answered 404"):
+        url_words.run({"url": f"{site}/missing"})
+    monkeypatch.setattr(url_words, "MAX_BYTES", 100_000)
+    with pytest.raises(TaskInputError, match="larger than"):
+        url_words.run({"url": f"{site}/big"})
+
+
+def test_connection_errors_are_retryable(allow_local):
+    with pytest.raises(FetchError) as caught:
+        url_words.run({"url": f"http://127.0.0.1:{free_port()}/"})
+    assert isinstance(caught.value, ConnectionError)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com/", "must start with http:// or https://"),
+        ("http:///path", "has no host name"),
+        ("http://user:pw@example.com/", "user name or password"),
+        ("", "Enter the address of a web page."),
+    ],
+)
+def test_validate(url, message):
+    with pytest.raises(TaskInputError, match=message):
+        url_words.validate({"url": url})
+
+
+@pytest.fixture
+def allowlisted_worker(redis_url, tmp_path, monkeypatch):
+    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")
+    process = WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
+    yield process
+    process.stop()
+
+
+def job_page(client, job_id, marker, timeout=20):
+    def check():
+        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+        return text if marker in text else None
+
+    return wait_until(check, timeout=timeout, message=f"the job page to show {marker}")
+
+
+def submit(client, url):
+    response = client.post("/tasks/url_words", data={"url": url})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"].rsplit("/", 1)[-1]
+
+
+def test_through_the_worker_and_retried_on_connection_errors(client, site, allowlisted_worker):
+    page = job_page(client, submit(client, f"{site}/page"), "status-finished")
+    assert "Hello page" in page and "11 words" in page
+    # A closed port: the job fails, and RQ schedules attempt 2 of 4 after the first back-off interval.
+    page = job_page(client, submit(client, f"http://127.0.0.1:{free_port()}/"), "status-scheduled")
+    assert "Attempt 2 of 4" in page
+
+
+def test_a_refused_address_fails_at_once_without_retries(client, site, worker):
+    # The default worker has no allow-list: a local address is refused, and not retried.
+    page = job_page(client, submit(client, f"{site}/page"), "status-failed", timeout=15)
+    assert "points to a private or local network" in page
+    assert "Traceback" not in page
