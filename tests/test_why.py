@@ -1,6 +1,7 @@
 """The "Why a queue?" page and its claims, measured over real HTTP against real servers."""
 
 import http.client
+import json
 import os
 import re
 import subprocess
@@ -244,3 +245,28 @@ def test_web_restart_loses_thread_work_but_not_rq_job(redis_url, connection, wor
         assert connection.get(key(runs["thread"], "done")) is None
     finally:
         web.stop()
+
+
+def test_why_page_shows_latest_results_as_table_and_svg_chart(client, connection):
+    row = {"first_byte": 0.002, "last_byte": 2.004, "busy": 2.003, "completed": True, "progress": True}
+    latest = {
+        "summary": "Measured 1 way.",
+        "seconds": 2,
+        "base_url": "http://site.example",
+        "job_id": "job-123",
+        "rows": [{"approach": "stream", "label": "streamed response", **row}],
+    }
+    connection.set(why_measure.LATEST_KEY, json.dumps(latest))
+    html = client.get("/why").get_data(as_text=True)
+    assert 'id="why-results"' in html
+    assert "<td>2 ms</td>" in html and "<td>2.00 s</td>" in html
+    widths = re.findall(r'<rect x="150" y="\d+" width="([\d.]+)" height="11"', html)
+    assert widths == ["1.0", "430.0", "429.8"]  # first byte (min 1 px), last byte (the longest), busy
+    assert 'href="/jobs/job-123"' in html
+    assert "style=" not in html
+
+
+def test_api_rejects_a_measurement_without_a_site_address(client, connection):
+    response = client.post("/api/jobs", json={"task": "why_measure", "params": {"seconds": 1}})
+    assert response.status_code == 400
+    assert "base_url" in response.get_json()["error"]

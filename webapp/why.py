@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from jobs import why_measure
+from jobs import why_measure, why_work
 from jobs.registry import get_task
 from jobs.why_work import APPROACHES
 from webapp import why_demo
@@ -28,26 +28,31 @@ bp = Blueprint("why", __name__)
 
 RESTART_TEST = "tests/test_why.py::test_web_restart_loses_thread_work_but_not_rq_job"
 
+IN_REQUEST = (
+    "Not by itself: the work lives inside the request, so a graceful restart waits for it (until the "
+    "kill timeout) and a hard one cuts the work and the response together."
+)
+
 #: per approach: the route's code, when it is acceptable, and whether its work survives a restart
 NOTES = {
     "after-request": (
         [why_demo.after_request_demo],
         "Runs before the response is sent, so the client waits for the work. Acceptable only for "
         "work of a few milliseconds that may change the response (headers, cookies).",
-        "No: the request is still open, so a restart cuts both.",
+        IN_REQUEST,
     ),
     "teardown": (
         [why_demo.teardown_demo, why_demo.teardown_work],
         "Runs when the request context ends; the server waits for it before it finishes the "
         "response. Acceptable for quick clean-up (closing a connection), not for work.",
-        "No: the request is still open, so a restart cuts both.",
+        IN_REQUEST,
     ),
     "stream": (
         [why_demo.stream_demo],
         "Sends bytes at once and can stream progress, but the server worker is busy until the "
         "generator ends and the work dies with the connection. Acceptable for a few seconds of "
         "output the user is watching (an export, a log tail).",
-        "No: the request is still open, so a restart cuts both.",
+        IN_REQUEST,
     ),
     "thread": (
         [why_demo.thread_demo],
@@ -92,6 +97,10 @@ def _approaches() -> list[dict]:
     return shown
 
 
+def _work_source() -> str:
+    return "\n\n".join(inspect.getsource(f) for f in (why_work.steps, why_work.mark_done, why_work.do_work))
+
+
 def _latest() -> dict | None:
     raw = get_redis().get(why_measure.LATEST_KEY)
     return json.loads(raw) if raw else None
@@ -100,7 +109,12 @@ def _latest() -> dict | None:
 def _page(form: WhyForm, status: int = 200):
     return (
         render_template(
-            "why.html", form=form, approaches=_approaches(), latest=_latest(), restart_test=RESTART_TEST
+            "why.html",
+            form=form,
+            approaches=_approaches(),
+            work_source=_work_source(),
+            latest=_latest(),
+            restart_test=RESTART_TEST,
         ),
         status,
     )
