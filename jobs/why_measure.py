@@ -116,8 +116,14 @@ def measure_one(base_url: str, slug: str, seconds: float, connection) -> dict:
     client = _connection(base_url, timeout=seconds + 30)
     path = f"{urlsplit(base_url).path.rstrip('/')}/why/demo/{slug}?run={run_id}&seconds={seconds}"
     started = time.perf_counter()
-    client.request("POST", path, body=b"", headers={"Content-Length": "0"})
-    response = client.getresponse()
+    try:
+        client.request("POST", path, body=b"", headers={"Content-Length": "0"})
+        response = client.getresponse()
+    except OSError as exc:
+        raise TaskInputError(
+            f"Could not reach the site at {base_url} ({exc.strerror or exc}). Set JOBDECK_PUBLIC_URL "
+            "to an address the workers can reach."
+        ) from exc
     first_byte = time.perf_counter() - started
     chunks = []  # (seconds since start, bytes)
     while data := response.read1(65536):

@@ -16,6 +16,7 @@ from rq.serializers import JSONSerializer
 from werkzeug.serving import make_server
 
 from jobs import why_measure
+from jobs.errors import TaskInputError
 from jobs.why_work import key
 from tests.support import ROOT, VENV_BIN, free_port, procfile_command, wait_until
 
@@ -270,3 +271,8 @@ def test_api_rejects_a_measurement_without_a_site_address(client, connection):
     response = client.post("/api/jobs", json={"task": "why_measure", "params": {"seconds": 1}})
     assert response.status_code == 400
     assert "base_url" in response.get_json()["error"]
+
+
+def test_unreachable_site_gives_a_clear_error(connection):
+    with pytest.raises(TaskInputError, match="Could not reach the site at .* JOBDECK_PUBLIC_URL"):
+        why_measure.measure_one(f"http://127.0.0.1:{free_port()}", "thread", 1, connection)
