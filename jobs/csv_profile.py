@@ -12,8 +12,10 @@ import io
 import json
 import logging
 import math
+import operator
 import re
 from collections import Counter
+from itertools import islice, repeat
 
 from jobs.errors import TaskInputError
 from jobs.progress import report
@@ -21,7 +23,7 @@ from jobs.taskio import check_upload, decode_text, read_upload, save_output
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 4096
+BATCH_ROWS = 512
 EXACT_DISTINCT = 50_000
 KMV_K = 1024
 TOP_VALUES = 5
@@ -56,70 +58,95 @@ def _to_numbers(values, as_int: bool):
 
 
 class Column:
+    """Running statistics of one column.
+
+    Numeric columns keep a set of their distinct strings and the parsed numbers (for the median);
+    text columns keep a Counter (distinct and top values at once). Past ``EXACT_DISTINCT`` values
+    the distinct count comes from the ``KMV_K`` smallest string hashes instead.
+    """
+
     def __init__(self, name: str):
         self.name = name
         self.count = 0
         self.missing = 0
-        self.counts: Counter = Counter()
-        self.approximate = False  # True once counts were pruned and distinct is estimated
-        self.hashes: list[int] = []  # max-heap (negated) of the KMV_K smallest value hashes
-        self.hash_set: set[int] = set()
         self.kind = "integer"  # integer -> number -> text, only ever widened
         self.numbers: list = []
+        self.seen: set = set()  # distinct values while the column is numeric and counted exactly
+        self.counts: Counter = Counter()  # value counts once the column is text
+        self.estimating = False  # distinct is estimated from hashes (KMV)
+        self.top_exact = True
+        self.heap: list[int] = []  # negated: -heap[0] is the largest of the smallest hashes kept
+        self.hash_set: set[int] = set()
 
     def add(self, values: tuple) -> None:
-        blanks = values.count("")
-        if blanks:
-            self.missing += blanks
-            values = [v for v in values if v != ""]
+        total = len(values)
+        values = list(filter(None, values))  # "" is a missing value
+        self.missing += total - len(values)
         if not values:
             return
         self.count += len(values)
-        if self.approximate:
+        if self.kind != "text":
+            self._add_numbers(values)
+        if self.kind == "text":
+            self._add_text(values)
+        elif self.estimating:
             self._add_hashes(values)
-            self.counts.update(v for v in values if v in self.counts)
         else:
-            self.counts.update(values)
-            if len(self.counts) > EXACT_DISTINCT:
-                self._switch_to_estimate()
-        if self.kind == "integer":
-            numbers = _to_numbers(values, as_int=True)
-            if numbers is None:
-                self.kind = "number"
-                self.numbers = [float(x) for x in self.numbers]
-        if self.kind == "integer":
-            self.numbers.extend(numbers)
-        elif self.kind == "number":
-            numbers = _to_numbers(values, as_int=False)
-            if numbers is None:
-                self.kind = "text"
-                self.numbers = []
-            else:
-                self.numbers.extend(numbers)
+            self.seen.update(values)
+            if len(self.seen) > EXACT_DISTINCT:
+                self._add_hashes(self.seen)
+                self.seen = set()
+                self.estimating = True
 
-    def _switch_to_estimate(self) -> None:
-        self._add_hashes(self.counts)
-        self.counts = Counter(dict(self.counts.most_common(EXACT_DISTINCT // 2)))
-        self.approximate = True
+    def _add_numbers(self, values: list) -> None:
+        numbers = _to_numbers(values, as_int=self.kind == "integer")
+        if numbers is None and self.kind == "integer":
+            numbers = _to_numbers(values, as_int=False)
+            if numbers is not None:
+                self.kind = "number"
+                self.numbers = list(map(float, self.numbers))
+        if numbers is not None:
+            self.numbers.extend(numbers)
+            return
+        self.kind = "text"
+        self.numbers = []
+        if self.count > len(values):  # earlier values join the counts once each: top is approximate
+            self.top_exact = False
+            self.counts = Counter(dict.fromkeys(self.seen, 1))
+        self.seen = set()
+
+    def _add_text(self, values: list) -> None:
+        counts = self.counts
+        if self.estimating:
+            self._add_hashes(values)
+            counts.update(filter(counts.__contains__, values))
+            return
+        counts.update(values)
+        if len(counts) > EXACT_DISTINCT:
+            self._add_hashes(counts)
+            self.counts = Counter(dict(counts.most_common(EXACT_DISTINCT // 2)))
+            self.estimating = True
+            self.top_exact = False
 
     def _add_hashes(self, values) -> None:
-        heap, seen = self.hashes, self.hash_set
-        bound = -heap[0] if len(heap) >= KMV_K else None
-        for h in map(hash, values):
-            h &= 0xFFFFFFFFFFFFFFFF
-            if (bound is None or h < bound) and h not in seen:
-                seen.add(h)
-                if len(heap) < KMV_K:
-                    heapq.heappush(heap, -h)
-                else:
-                    seen.discard(-heapq.heappushpop(heap, -h))
-                if len(heap) >= KMV_K:
-                    bound = -heap[0]
+        heap, kept = self.heap, self.hash_set
+        candidates = map(hash, values)
+        if len(heap) >= KMV_K:
+            candidates = filter((-heap[0]).__gt__, candidates)  # in C: most values stop here
+        for h in candidates:
+            if h in kept:
+                continue
+            if len(heap) < KMV_K:
+                heapq.heappush(heap, -h)
+                kept.add(h)
+            elif h < -heap[0]:
+                kept.discard(-heapq.heappushpop(heap, -h))
+                kept.add(h)
 
     def distinct(self) -> int:
-        if not self.approximate:
-            return len(self.counts)
-        kth = -self.hashes[0] / _HASH_SPACE
+        if not self.estimating:
+            return len(self.counts) if self.kind == "text" else len(self.seen)
+        kth = (-self.heap[0] + 2**63) / _HASH_SPACE  # Python's str hashes are signed 64-bit
         return max(len(self.counts), round((KMV_K - 1) / kth))
 
     def summary(self) -> dict:
@@ -130,24 +157,35 @@ class Column:
             "count": self.count,
             "missing": self.missing,
             "distinct": self.distinct(),
-            "distinct_exact": not self.approximate,
+            "distinct_exact": not self.estimating,
         }
         if kind in ("integer", "number"):
             out.update(numeric_stats(self.numbers))
         else:
             out["top"] = [[value[:MAX_VALUE_CHARS], n] for value, n in self.counts.most_common(TOP_VALUES)]
-            out["top_exact"] = not self.approximate
+            out["top_exact"] = self.top_exact
         return out
 
 
 def numeric_stats(numbers: list) -> dict:
+    """min, max, mean, median and sample standard deviation; the sums run in C (map, fsum)."""
+    numbers.sort()
     n = len(numbers)
-    numbers = sorted(numbers)
     mid = n // 2
     median = numbers[mid] if n % 2 else (numbers[mid - 1] + numbers[mid]) / 2
     mean = math.fsum(numbers) / n
-    stddev = math.sqrt(math.fsum((x - mean) ** 2 for x in numbers) / (n - 1)) if n > 1 else 0.0
-    return {"min": numbers[0], "max": numbers[-1], "mean": mean, "median": median, "stddev": stddev}
+    # Squares taken around the median, so a large offset (timestamps, ids) does not cancel out.
+    shift = numbers[mid]
+    squares = math.fsum(map(pow, map(operator.sub, numbers, repeat(shift)), repeat(2)))
+    offset = mean - shift
+    variance = max(0.0, (squares - n * offset * offset) / (n - 1)) if n > 1 else 0.0
+    return {
+        "min": numbers[0],
+        "max": numbers[-1],
+        "mean": mean,
+        "median": median,
+        "stddev": math.sqrt(variance),
+    }
 
 
 def sniff_dialect(sample: str):
@@ -184,7 +222,7 @@ def profile_text(text: str, progress=None) -> dict:
         rows_done = 0
         total = len(text)
         while True:
-            batch = [row for _, row in zip(range(BATCH_ROWS), reader, strict=False)]
+            batch = list(islice(reader, BATCH_ROWS))
             if not batch:
                 break
             lengths = set(map(len, batch))
