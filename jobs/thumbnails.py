@@ -50,9 +50,13 @@ def open_image(data: bytes, filename: str):
             raise TaskInputError(f"{filename!r} is too large ({image.width}x{image.height} pixels).")
         image.load()
         return ImageOps.exif_transpose(image)
+    except TaskInputError:
+        raise
     except UnidentifiedImageError as exc:
         raise TaskInputError(f"{filename!r} is not a JPEG, PNG, WebP or GIF image.") from exc
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise TaskInputError(f"{filename!r} has too many pixels to be processed safely.") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise TaskInputError(f"{filename!r} could not be read as an image; it may be damaged.") from exc
 
 

@@ -63,6 +63,12 @@ def test_wrong_or_damaged_files_give_one_sentence(data, message):
         open_image(data, "x.jpg")
 
 
+def test_an_image_with_too_many_pixels_is_refused_before_decoding(monkeypatch):
+    monkeypatch.setattr(thumbnails, "MAX_PIXELS", 10_000)
+    with pytest.raises(TaskInputError, match=re.escape("'big.png' is too large (200x100 pixels).")):
+        open_image(image_bytes(fmt="PNG"), "big.png")
+
+
 def test_validate_sizes_and_images():
     ref = {"file": "in-images0-1", "filename": "a.jpg", "size": 1}
     assert thumbnails.validate({"images": [ref], "sizes": ["256", 64, 64]})["sizes"] == [64, 256]
