@@ -216,3 +216,9 @@ def test_form_refuses_a_missing_or_binary_file(client):
     )
     assert response.status_code == 400
     assert "That file is not a CSV text file." in response.get_data(as_text=True)
+
+
+def test_api_without_an_upload_is_a_clear_400(client):
+    response = client.post("/api/jobs", json={"task": "csv_profile", "params": {}})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "Choose a CSV file to upload."

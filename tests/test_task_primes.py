@@ -64,3 +64,9 @@ def test_form_refuses_a_bound_over_a_billion(client):
     response = client.post("/tasks/primes", data={"limit": str(10**9 + 1)})
     assert response.status_code == 400
     assert "Enter a whole number from 2 to 1000000000." in response.get_data(as_text=True)
+
+
+def test_api_validates_the_bound_too(client):
+    response = client.post("/api/jobs", json={"task": "primes", "params": {"limit": 10**10}})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "The upper bound must be between 2 and 1,000,000,000."

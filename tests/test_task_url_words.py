@@ -168,3 +168,9 @@ def test_a_refused_address_fails_at_once_without_retries(client, site, worker):
     page = job_page(client, submit(client, f"{site}/page"), "status-failed", timeout=15)
     assert "points to a private or local network" in page
     assert "Traceback" not in page
+
+
+def test_api_refuses_a_non_http_address(client):
+    response = client.post("/api/jobs", json={"task": "url_words", "params": {"url": "file:///etc/passwd"}})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "The address must start with http:// or https://."
