@@ -174,3 +174,33 @@ def test_api_refuses_a_non_http_address(client):
     response = client.post("/api/jobs", json={"task": "url_words", "params": {"url": "file:///etc/passwd"}})
     assert response.status_code == 400
     assert response.get_json()["error"] == "The address must start with http:// or https://."
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_certificate(tmp_path, allow_local):
+    """A local TLS server with a self-signed certificate: the pinned HTTPS connection reaches it
+    (the TLS handshake happens) and refuses the unverifiable certificate in one sentence."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(TaskInputError, match="certificate could not be verified"):
+            url_words.run({"url": f"https://127.0.0.1:{server.server_address[1]}/page"})
+    finally:
+        server.shutdown()
+        server.server_close()
