@@ -116,8 +116,11 @@
         // stands still (FAST_MS to SLOW_MS).
         var delay = Math.min(SLOW_MS, Math.max(FAST_MS, Math.round((now - self.lastChange) / 2)));
         if (document.hidden) delay = SLOW_MS;
-        // It may end sooner: look just after the expected end (schedule() keeps the FAST_MS spacing).
-        if (endsIn !== null && endsIn !== undefined && endsIn >= 0 && endsIn + 60 < delay) delay = endsIn + 60;
+        // When the job is expected to end within the next second, look just after that moment
+        // (skipping a look before it if need be), so the result shows soon after the end.
+        if (endsIn !== null && endsIn !== undefined && endsIn >= 0 && endsIn + 60 < Math.max(delay, 2 * FAST_MS)) {
+          delay = Math.max(endsIn + 60, FAST_MS);
+        }
         self.delay = delay;
         self.schedule(delay);
       },
