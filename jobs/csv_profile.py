@@ -19,7 +19,7 @@ from itertools import islice, repeat
 
 from jobs.errors import TaskInputError
 from jobs.progress import report
-from jobs.taskio import check_upload, decode_text, read_upload, save_output
+from jobs.taskio import check_upload, decode_text, human_size, read_upload, save_output
 
 log = logging.getLogger(__name__)
 
@@ -269,14 +269,14 @@ def to_csv(profile: dict) -> bytes:
 def run(params: dict) -> dict:
     ref = params["csv"]
     data = read_upload(ref)
-    mb = len(data) / 1e6
-    log.info("Profiling %s (%.1f MB)", ref["filename"], mb)
+    size = human_size(len(data))
+    log.info("Profiling %s (%s)", ref["filename"], size)
 
     def progress(done, total):
-        report(done, total, f"{done / total * mb:.1f} of {mb:.1f} MB read" if total else "")
+        report(done, total, f"{human_size(len(data) * done / total)} of {size} read" if total else "")
 
     profile = profile_bytes(data, progress)
-    report(1, 1, f"{mb:.1f} of {mb:.1f} MB read")
+    report(1, 1, f"{size} read")
     files = [
         save_output(
             "profile.json", json.dumps(profile, indent=2).encode(), "application/json", "Profile (JSON)"

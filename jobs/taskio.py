@@ -51,6 +51,15 @@ def save_output(name: str, data: bytes, content_type: str, label: str, **extra) 
     return {"name": name, "content_type": content_type, "size": len(data), "label": label, **extra}
 
 
+def human_size(n: float) -> str:
+    """12 bytes, 3.4 KB, 5.6 MB (decimal units)."""
+    if n < 1000:
+        return f"{n:.0f} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f} KB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
 def safe_name(filename: str, default: str = "file") -> str:
     """A file name made of letters, digits, dot, dash and underscore only."""
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]

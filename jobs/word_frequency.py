@@ -107,14 +107,13 @@ def run(params: dict) -> dict:
         source = ref["filename"]
     else:
         text, source = params["text"], "the pasted text"
-    mb = len(text) / 1e6
     log.info("Counting words in %s (%d characters)", source, len(text))
 
     def progress(done, total):
-        report(done, total, f"{done / 1e6:.1f} of {mb:.1f} M characters")
+        report(done, total, f"{done:,} of {total:,} characters counted")
 
     counts = count_words(text, params["stop_words"], progress)
-    report(1, 1, "done")
+    report(1, 1, f"{len(text):,} characters counted")
     total = sum(counts.values())
     files = [
         save_output("words.csv", to_csv(counts), "text/csv; charset=utf-8", "All words with counts (CSV)")
