@@ -246,6 +246,7 @@ def profile_text(text: str, progress=None) -> dict:
     return {
         "rows": rows_done,
         "delimiter": delimiter or dialect.delimiter,
+        "distinct_limit": EXACT_DISTINCT,
         "columns": [column.summary() for column in columns],
     }
 
