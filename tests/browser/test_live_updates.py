@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from tests.support import wait_until
+
 pytestmark = pytest.mark.browser
 
 JOB_URL = re.compile(r".*/jobs/[0-9a-f-]{36}$")
@@ -157,3 +159,35 @@ def test_notification_button_is_offered_while_the_job_is_active(page, live_serve
     page.keyboard.press("Enter")
     page.wait_for_selector("text=You will get a notification when the job ends.")
     assert button.count() == 0
+
+
+def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, live_server, worker):
+    page.goto(f"{live_server}/tasks/csv_profile")
+    page.set_input_files(
+        "input[name=csv]", files=[{"name": "empty.csv", "mimeType": "text/csv", "buffer": b""}]
+    )
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(JOB_URL)
+    page.evaluate("window.__sameDocument = 'yes'")
+    page.wait_for_selector("#job-error", timeout=20_000)
+    assert page.locator("#job-status").inner_text() == "failed"
+    assert "The CSV file is empty." in page.locator("#job-error").inner_text()
+    assert page.title() == "Failed: CSV profile · Jobdeck"
+    assert page.evaluate("window.__sameDocument") == "yes"
+    assert page.get_by_role("button", name="Retry").is_visible()
+
+
+def test_the_job_api_carries_what_the_page_script_needs(client, worker):
+    response = client.post("/tasks/countdown", data={"seconds": "1"})
+    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    body = client.get(f"/api/jobs/{job_id}").get_json()
+    assert body["active"] is True
+    assert body["page_url"] == f"/jobs/{job_id}"
+    done = wait_until(
+        lambda: (b := client.get(f"/api/jobs/{job_id}").get_json())["status"] == "finished" and b,
+        timeout=20,
+        message="the job to finish",
+    )
+    assert done["active"] is False
+    assert done["eta_seconds"] is None
+    assert any("Counting down 1 seconds" in line for line in done["log"])
