@@ -227,6 +227,7 @@
       }
       // A new status (other actions, queue details) or a first log line: the server's rendering.
       if (job.status !== self.status || (!byId("job-log") && (job.log || []).length)) {
+        if (job.status !== self.status) self.announcer.textContent = "Status: " + job.status + ".";
         self.status = job.status;
         return self.swap().then(function () {
           return "changed";
@@ -284,7 +285,11 @@
   // Replaces the article's content with the server's current rendering (result, error, actions).
   JobPage.prototype.swap = function () {
     var self = this;
-    var focusedId = document.activeElement && document.activeElement.id;
+    // Keep keyboard focus on "the same" control (same tag and text) across the swap.
+    var active = document.activeElement;
+    var focused = active && active !== document.body && self.article.contains(active)
+      ? { tag: active.tagName, text: active.textContent }
+      : null;
     return getDocument(window.location.href).then(function (doc) {
       var fresh = doc.getElementById("job");
       if (!fresh) return;
@@ -294,7 +299,15 @@
       if (doc.title && ACTIVE[self.status]) document.title = doc.title;
       self.setRefreshNote();
       self.logCount = null;
-      if (focusedId && byId(focusedId)) byId(focusedId).focus();
+      if (focused) {
+        var candidates = self.article.getElementsByTagName(focused.tag);
+        for (var i = 0; i < candidates.length; i++) {
+          if (candidates[i].textContent === focused.text) {
+            candidates[i].focus();
+            break;
+          }
+        }
+      }
     });
   };
 

@@ -191,3 +191,18 @@ def test_the_job_api_carries_what_the_page_script_needs(client, worker):
     assert done["active"] is False
     assert done["eta_seconds"] is None
     assert any("Counting down 1 seconds" in line for line in done["log"])
+
+
+def test_keyboard_focus_stays_on_its_control_when_the_result_arrives(page, live_server, worker):
+    submit_countdown(page, live_server, 2)
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Edit and resubmit":
+            break
+    else:
+        pytest.fail("Tab never reached 'Edit and resubmit'")
+    page.wait_for_selector("#job-result", timeout=20_000)
+    assert page.evaluate("document.activeElement.textContent") == "Edit and resubmit"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/tasks/countdown?from=*")
+    assert page.locator("input[name=seconds]").input_value() == "2"
