@@ -10,6 +10,8 @@ import re
 import pytest
 from PIL import Image
 
+from tests.browser.test_accessibility import serious_violations
+
 pytestmark = pytest.mark.browser
 
 JOB_URL = re.compile(r".*/jobs/[0-9a-f-]{36}$")
@@ -84,6 +86,11 @@ def test_form_with_javascript_updates_in_place_to_the_result(page, live_server, 
     assert status.inner_text() == "finished"
     assert expected in page.locator("#job-result").inner_text()
     assert page.console_errors == []
+    found = []  # the result as it arrived in place, checked by axe-core in both themes
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        found.extend(serious_violations(page))
+    assert found == []
 
 
 @pytest.mark.parametrize("task", TASKS)
