@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         job_actions,
         job_pages,
         queues,
+        ratelimit,
         security,
         tasks,
         templating,
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
     security.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)
     templating.init_app(app)
     for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
         app.register_blueprint(blueprint)

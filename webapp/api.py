@@ -1,8 +1,18 @@
-"""JSON API: submit a job, read a job. Accepts only application/json (so no cross-site form can post)."""
+"""JSON API: submit a job, read a job.
 
+Bodies must be ``application/json``, so no cross-site HTML form can post here (forms can only send
+form-encoded, multipart or text/plain bodies). A client with the API token (``JOBDECK_API_TOKEN``,
+sent as ``Authorization: Bearer <token>``, compared in constant time) has its body read as JSON
+whatever its Content-Type (``curl -d`` sends a form type); a browser cannot add that header across
+sites. The token grants nothing else: the same validation, rate limit and ownership rules apply. A
+wrong token is refused with 401 rather than ignored.
+"""
+
+import hmac
+import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from jobs.errors import TaskInputError
 from jobs.joblog import read_log
@@ -48,15 +58,53 @@ def _options(body: dict) -> tuple[str | None, datetime | None]:
     return priority, None
 
 
+EXAMPLE = '{"task": "countdown", "params": {"seconds": 3}}'
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None when there is none."""
+    auth = request.authorization
+    return auth.token if auth is not None and auth.type == "bearer" and auth.token else None
+
+
+def token_accepted() -> bool:
+    expected = current_app.config.get("API_TOKEN") or ""
+    given = bearer_token()
+    return bool(expected) and given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@bp.before_request
+def refuse_a_wrong_token():
+    if current_app.config.get("API_TOKEN") and bearer_token() is not None and not token_accepted():
+        response, status = api_error(401, "The API token is not valid.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="Jobdeck API", error="invalid_token"'
+        return response, status
+    return None
+
+
+def read_json_body():
+    """The parsed body, or an error response (wrong content type, not UTF-8, not JSON, too deep)."""
+    if not (request.is_json or token_accepted()):
+        return None, api_error(
+            400,
+            f"Send the job as JSON with Content-Type: application/json, for example {EXAMPLE}.",
+        )
+    try:
+        return json.loads(request.get_data()), None
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        return None, api_error(
+            400, f"The body is not valid JSON ({reason}); send a JSON object like {EXAMPLE}."
+        )
+
+
 @bp.post("/jobs")
 def create_job():
-    if not request.is_json:
-        return api_error(400, "Send the job as JSON with Content-Type: application/json.")
-    body = request.get_json(silent=True)
+    body, error = read_json_body()
+    if error:
+        return error
     if not isinstance(body, dict):
-        return api_error(
-            400, 'The body must be a JSON object like {"task": "countdown", "params": {"seconds": 3}}.'
-        )
+        return api_error(400, f"The body must be a JSON object like {EXAMPLE}.")
     task = body.get("task")
     spec = get_task(task) if isinstance(task, str) else None
     if spec is None:

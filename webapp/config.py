@@ -14,6 +14,8 @@ ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")
 ADMIN_PASSWORD = os.environ.get("JOBDECK_ADMIN_PASSWORD", "")
 API_TOKEN = os.environ.get("JOBDECK_API_TOKEN", "")
 RATE_LIMIT = os.environ.get("JOBDECK_RATE_LIMIT", "30/minute")
+# How many reverse proxies in front of the site to believe (X-Forwarded-For/-Proto); 0 believes none.
+TRUST_PROXY = os.environ.get("JOBDECK_TRUST_PROXY", "0")
 
 # How long RQ keeps what a job produced; files stored beside a job share these TTLs.
 RESULT_TTL = int(os.environ.get("JOBDECK_RESULT_TTL", 24 * 3600))
@@ -35,6 +37,7 @@ def as_flask_config() -> dict:
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "API_TOKEN": API_TOKEN,
         "RATE_LIMIT": RATE_LIMIT,
+        "TRUST_PROXY": TRUST_PROXY,
         "RESULT_TTL": RESULT_TTL,
         "FAILURE_TTL": FAILURE_TTL,
         "REFRESH_SECONDS": REFRESH_SECONDS,

@@ -41,13 +41,19 @@ def get_queue(name: str) -> Queue:
 
 
 def fetch_job(job_id: str) -> Job | None:
-    """The RQ job, or None when it never existed or has expired."""
+    """The RQ job, or None when it never existed, has expired, or is not JSON (e.g. pickled).
+
+    RQ decodes a job's call lazily and keeps undecodable meta as ``{"unserialized": ...}``, so both
+    are checked here: a job the site cannot read as JSON is not one of its jobs.
+    """
     try:
-        return Job.fetch(job_id, connection=get_redis(), serializer=JSONSerializer)
-    except Exception as exc:  # NoSuchJobError, or a job that cannot be decoded as JSON
+        job = Job.fetch(job_id, connection=get_redis(), serializer=JSONSerializer)
+        job.func_name  # noqa: B018 (decodes the call now, not in the middle of a page)
+    except Exception as exc:  # NoSuchJobError, DeserializationError
         if isinstance(exc, redis.exceptions.RedisError):
             raise
         return None
+    return None if "unserialized" in (job.meta or {}) else job
 
 
 def describe(task: str, params: dict) -> str:
