@@ -7,6 +7,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import progress
+from tests.support import wait_until
 
 
 def make_job(connection) -> Job:
@@ -70,3 +71,20 @@ def test_a_new_job_is_not_throttled_by_the_previous_one(connection):
     progress.report(1, 10, "second")
     progress.end()
     assert stored_progress(connection, second.id)["message"] == "second"
+
+
+def test_reports_go_through_again_once_the_interval_has_passed(connection):
+    job = make_job(connection)
+    progress.begin(job)
+    try:
+        progress.report(1, 10, "first")  # closes the gate for MIN_INTERVAL
+
+        def later_report_lands():
+            progress.report(3, 10, "later")
+            return stored_progress(connection, job.id)["message"] == "later"
+
+        wait_until(
+            later_report_lands, timeout=5, interval=0.05, message="the throttle to let a report through"
+        )
+    finally:
+        progress.end()
