@@ -67,8 +67,10 @@ def init_app(app) -> Limiter | None:
         application_limits_exempt_when=not_a_submission,
         application_limits_deduct_when=accepted,
         storage_uri=app.config["REDIS_URL"],
-        storage_options={"connection_pool": app.extensions["jobdeck"]["redis"].connection_pool},
-        key_prefix=KEY_PREFIX,
+        storage_options={
+            "connection_pool": app.extensions["jobdeck"]["redis"].connection_pool,
+            "key_prefix": KEY_PREFIX,
+        },
         strategy="moving-window",
         headers_enabled=True,
         swallow_errors=False,
