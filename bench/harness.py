@@ -1,0 +1,244 @@
+"""What every benchmark here shares: rows of results, medians, the printed table, and processes
+(a private redis-server, gunicorn started as the Procfile's ``web`` line, rq workers) to measure."""
+
+import os
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+from rq import Worker
+
+from tests.support import ROOT, RedisServer, free_port, procfile_command, wait_until
+
+VENV_BIN = Path(sys.executable).parent
+SECRET_KEY = "bench-secret-key-not-for-production"
+
+__all__ = ["ROOT", "RedisServer", "free_port", "wait_until"]
+
+
+@dataclass
+class Settings:
+    """What every benchmark gets: where Redis is, how many rounds, how long each HTTP run lasts."""
+
+    redis_url: str
+    workdir: Path
+    rounds: int
+    seconds: float  # one wrk run
+    jobs: int  # jobs per worker-throughput round
+    quick: bool
+
+
+@dataclass
+class Row:
+    """One printed line: ``subject`` against ``baseline``, each the median of its rounds."""
+
+    name: str
+    unit: str  # what the absolute figures are ("req/s", "ms", "jobs/s", "MB", "ns/step")
+    subject: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    higher_is_better: bool = True
+    goal: float | None = None  # the ratio to reach (at least when higher is better, else at most)
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.subject or not self.baseline:
+            return None
+        base = statistics.median(self.baseline)
+        return statistics.median(self.subject) / base if base else None
+
+    @property
+    def verdict(self) -> str:
+        if self.goal is None or self.ratio is None:
+            return ""
+        met = self.ratio >= self.goal if self.higher_is_better else self.ratio <= self.goal
+        sign = ">=" if self.higher_is_better else "<="
+        return f"{sign} {self.goal:g}x {'met' if met else 'MISSED'}"
+
+
+def fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def print_table(rows: list[Row], rounds: int, out=sys.stdout) -> None:
+    """Markdown, so the output can go into docs/benchmarks.md as it stands."""
+    print(f"\n| benchmark | ratio | goal | subject | baseline | (median of {rounds}) |", file=out)
+    print("|---|---:|---|---:|---:|---|", file=out)
+    for row in rows:
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "n/a"
+        subject = f"{fmt(statistics.median(row.subject))} {row.unit}" if row.subject else ""
+        base = f"{fmt(statistics.median(row.baseline))} {row.unit}" if row.baseline else ""
+        print(f"| {row.name} | {ratio} | {row.verdict} | {subject} | {base} | {row.note} |", file=out)
+    out.flush()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def expand(word: str, env: dict) -> str:
+    """``${NAME:-default}`` as a shell would expand it (the Procfile's only form)."""
+    return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m.group(1)) or m.group(2), word)
+
+
+def _stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class WebServer:
+    """The Procfile's ``web`` command (gunicorn, its flags as they stand), serving ``app_spec``.
+
+    The bind address becomes 127.0.0.1 (a benchmark listens on loopback only); everything else,
+    worker count and class, access log to stdout (sent to a file here), is the Procfile's.
+    """
+
+    def __init__(self, redis_url: str, app_spec: str, log: Path, env: dict | None = None):
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": SECRET_KEY,
+            "JOBDECK_RATE_LIMIT": "off",
+            "PYTHONPATH": str(ROOT),
+            **(env or {}),
+        }
+        command = [expand(word, self.env) for word in procfile_command("web")]
+        command[0] = str(VENV_BIN / command[0])
+        command = [w.replace("0.0.0.0:", "127.0.0.1:") for w in command]
+        command[-1] = app_spec
+        self.command = command
+        self.log = log
+        self.process = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebServer":
+        import requests
+
+        out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+        def up():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{shlex.join(self.command)} exited; see {self.log}")
+            try:
+                return requests.get(self.base + "/healthz", timeout=1).status_code < 500
+            except requests.ConnectionError:
+                return False
+
+        wait_until(up, timeout=30, message=f"gunicorn on {self.base}")
+        return self
+
+    def worker_pids(self) -> list[int]:
+        return children(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process:
+            _stop(self.process)
+            self.process = None
+
+
+def procfile_worker_command(extra_args: list[str] | None = None) -> list[str]:
+    """The Procfile's worker line, with ``extra_args`` (e.g. ``--worker-class``) before the queues."""
+    command = procfile_command("worker")
+    command[0] = str(VENV_BIN / command[0])
+    queues_at = next(i for i, word in enumerate(command) if word == "high")
+    command[queues_at:queues_at] = extra_args or []
+    return command
+
+
+def plain_worker_command(redis_url: str, worker_class: str | None = None) -> list[str]:
+    """``rq worker`` with RQ's defaults: only the URL, the JSON serializer (jobs are JSON) and a queue."""
+    command = [str(VENV_BIN / "rq"), "worker", "--url", redis_url]
+    command += ["--serializer", "rq.serializers.JSONSerializer"]
+    if worker_class:
+        command += ["--worker-class", worker_class]
+    return command + ["default"]
+
+
+class Workers:
+    """``count`` worker processes of one command against ``redis_url``, started and registered."""
+
+    def __init__(self, command: list[str], redis_url: str, count: int, log: Path):
+        self.command, self.redis_url, self.count, self.log = command, redis_url, count, log
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> "Workers":
+        env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
+        for _ in range(self.count):
+            out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
+            self.processes.append(
+                subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            )
+        client = redis.Redis.from_url(self.redis_url)
+        pids = {p.pid for p in self.processes}
+
+        def registered():
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"{shlex.join(self.command)} exited; see {self.log}")
+            return pids <= {w.pid for w in Worker.all(connection=client)}
+
+        wait_until(registered, timeout=30, message="the workers to register")
+        client.close()
+        return self
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            _stop(process)
+        self.processes = []
+
+    def __enter__(self) -> "Workers":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def now() -> float:
+    return time.perf_counter()
