@@ -14,7 +14,7 @@ MAX_SECONDS = 3600
 
 def validate(params: dict) -> dict:
     seconds = params.get("seconds")
-    if isinstance(seconds, str) and seconds.strip().isdigit():
+    if isinstance(seconds, str) and seconds.strip().isdecimal():
         seconds = int(seconds)
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         raise TaskInputError("Seconds must be a whole number.")

@@ -20,7 +20,7 @@ SEGMENT_ODDS = 1 << 20  # odd numbers per segment (covers about 2 million intege
 
 def validate(params: dict) -> dict:
     limit = params.get("limit")
-    if isinstance(limit, str) and limit.strip().replace("_", "").replace(",", "").isdigit():
+    if isinstance(limit, str) and limit.strip().replace("_", "").replace(",", "").isdecimal():
         limit = int(limit.strip().replace("_", "").replace(",", ""))
     if isinstance(limit, bool) or not isinstance(limit, int):
         raise TaskInputError("The upper bound must be a whole number.")

@@ -32,7 +32,7 @@ def validate(params: dict) -> dict:
         raise TaskInputError("Choose at least one thumbnail size.")
     clean_sizes = []
     for size in sizes:
-        if isinstance(size, str) and size.strip().isdigit():
+        if isinstance(size, str) and size.strip().isdecimal():
             size = int(size)
         if isinstance(size, bool) or size not in SIZES:
             raise TaskInputError(f"Thumbnail sizes must be among {', '.join(map(str, SIZES))} pixels.")

@@ -37,7 +37,7 @@ OTHER_WORKER_GRACE = 1.0
 
 def validate(params: dict) -> dict:
     seconds = params.get("seconds")
-    if isinstance(seconds, str) and seconds.strip().isdigit():
+    if isinstance(seconds, str) and seconds.strip().isdecimal():
         seconds = int(seconds)
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         raise TaskInputError("Seconds must be a whole number.")

@@ -44,7 +44,7 @@ def validate(params: dict) -> dict:
     if not upload and not text.strip():
         raise TaskInputError("Upload a text file or paste some text.")
     top = params.get("top", 20)
-    if isinstance(top, str) and top.strip().isdigit():
+    if isinstance(top, str) and top.strip().isdecimal():
         top = int(top)
     if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
         raise TaskInputError(f"Top must be a whole number from 1 to {MAX_TOP}.")

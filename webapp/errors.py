@@ -34,7 +34,8 @@ def handle_http(exc: HTTPException):
     message = messages.get(exc.code, exc.description)
     if exc.code == 413:
         limit = request.max_content_length or 0
-        message = f"That upload is too large: the limit is {limit // (1024 * 1024)} MiB per request."
+        size = f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit / 1024:g} KiB"
+        message = f"That upload is too large: the limit is {size} per request."
     headers = dict(exc.get_response().headers) if exc.code in (401, 405, 429) else None
     if headers:
         headers.pop("Content-Type", None)

@@ -3,7 +3,9 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -26,7 +28,30 @@ OPTION_FIELDS = ("priority", "start_in", "start_at", "timezone")
 MAX_DELAY_MINUTES = 7 * 24 * 60
 
 
-class TaskForm(FlaskForm):
+def time_zone(name: str) -> ZoneInfo | None:
+    """The IANA zone, or None. A name is a path under the tz database, so a folder ("America") or a
+    very long name raises OSError, not ZoneInfoNotFoundError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+class PostedForm(FlaskForm):
+    """Reads a submission only as an HTML form sends it (form-encoded or multipart), never as JSON.
+
+    Flask-WTF would read a JSON body as form data, and a JSON list or number there is a TypeError
+    (a 500); an empty submission would also silently take the fields' defaults.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if request.method == "POST" and formdata is not None and not hasattr(formdata, "getlist"):
+                return CombinedMultiDict((request.files, request.form))
+            return super().wrap_formdata(form, formdata)
+
+
+class TaskForm(PostedForm):
     """A task's form; ``to_params`` turns the validated fields into the job's parameters."""
 
     #: the fields that become parameters (the CSRF token and the options are not)
@@ -58,10 +83,8 @@ class TaskForm(FlaskForm):
     )
 
     def validate_timezone(self, field):
-        try:
-            ZoneInfo(field.data or "UTC")
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError("Enter a time zone name such as UTC or Europe/Paris.") from exc
+        if time_zone(field.data or "UTC") is None:
+            raise ValidationError("Enter a time zone name such as UTC or Europe/Paris.")
 
     def validate_start_at(self, field):
         if field.data is None:
@@ -79,11 +102,13 @@ class TaskForm(FlaskForm):
         if self.start_in.data:
             return datetime.now(UTC) + timedelta(minutes=self.start_in.data)
         if self.start_at.data:
-            try:
-                zone = ZoneInfo(self.timezone.data or "UTC")
-            except (ZoneInfoNotFoundError, ValueError):
+            zone = time_zone(self.timezone.data or "UTC")
+            if zone is None:
                 return None
-            return self.start_at.data.replace(tzinfo=zone).astimezone(UTC)
+            try:
+                return self.start_at.data.replace(tzinfo=zone).astimezone(UTC)
+            except OverflowError:  # the first or last day of the calendar, shifted past its edge
+                return None
         return None
 
     def to_params(self, store_file=None) -> dict:

@@ -58,7 +58,11 @@ def stop(job_id: str):
         return _back(job_id)
     job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
     job.save_meta()
-    send_stop_job_command(get_redis(), job_id, serializer=JSONSerializer)
+    try:
+        send_stop_job_command(get_redis(), job_id, serializer=JSONSerializer)
+    except InvalidJobOperation:  # it ended (or its worker went) between the status read and now
+        flash("The job is no longer running.", "error")
+        return _back(job_id)
     flash("Stop requested: the worker is stopping the job.", "ok")
     return _back(job_id)
 

@@ -31,7 +31,7 @@ def proxy_hops(setting) -> int:
     text = str(setting or "").strip().lower()
     if text in ("yes", "true", "on"):
         return 1
-    return int(text) if text.isdigit() else 0
+    return int(text) if text.isdecimal() else 0
 
 
 def trust_proxy(app) -> None:

@@ -13,7 +13,6 @@ import textwrap
 import uuid
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -21,6 +20,7 @@ from jobs import why_measure, why_work
 from jobs.registry import get_task
 from jobs.why_work import APPROACHES
 from webapp import why_demo
+from webapp.forms import PostedForm
 from webapp.identity import owner_id
 from webapp.queues import enqueue_task, get_redis
 
@@ -72,7 +72,7 @@ NOTES = {
 }
 
 
-class WhyForm(FlaskForm):
+class WhyForm(PostedForm):
     seconds = IntegerField(
         "Work duration (seconds)",
         default=2,
