@@ -18,7 +18,7 @@ import rq_dashboard.web
 from flask import Response, abort, current_app, request
 from jinja2 import BaseLoader
 from rq import Worker, requeue_job
-from rq.exceptions import DeserializationError, NoSuchJobError
+from rq.exceptions import DeserializationError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -193,6 +193,11 @@ def job_not_json(exc: DeserializationError):
     return error_response(422, "Job not readable", NOT_JSON)
 
 
+def job_in_wrong_state(exc: InvalidJobOperation):
+    """Upstream's requeue of a job that is not in the failed registry raises (a 500)."""
+    return error_response(409, "Not possible now", "That cannot be done to this job in its current state.")
+
+
 def init_app(app, csrf) -> None:
     apply_shims()
     app.config.setdefault("RQ_DASHBOARD_REDIS_URL", app.config["REDIS_URL"])
@@ -205,4 +210,5 @@ def init_app(app, csrf) -> None:
     app.before_request(guard_dashboard)
     app.register_error_handler(NoSuchJobError, job_not_found)
     app.register_error_handler(DeserializationError, job_not_json)
+    app.register_error_handler(InvalidJobOperation, job_in_wrong_state)
     app.after_request(dashboard_csp)
