@@ -1,17 +1,24 @@
-"""Jobdeck: a Flask site that hands long work to RQ workers and shows its progress."""
+"""Jobdeck: a Flask site that hands long work to RQ workers and shows its progress.
+
+Importing this package does not import Flask: the workers import ``webapp.config`` (``rq worker
+--config webapp.config``), and the 7 MB that Flask and WTForms add to a worker made each fork of a
+job about 10 % slower (bench/workers.py).
+"""
 
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from flask_wtf import CSRFProtect
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
-csrf = CSRFProtect()
 
+def create_app(test_config: dict | None = None) -> "Flask":
+    from flask import Flask
+    from flask_wtf import CSRFProtect
 
-def create_app(test_config: dict | None = None) -> Flask:
     from webapp import (
         api,
         config,
@@ -42,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
     app.extensions["jobdeck"] = {"redis": queues.connect(app), "queues": {}}
-    csrf.init_app(app)
+    csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     security.init_app(app)
     errors.init_app(app)
