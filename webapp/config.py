@@ -44,4 +44,7 @@ def as_flask_config() -> dict:
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         "REDIS_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
         "REDIS_SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+        # The session (owner id, CSRF secret) is re-signed only when it changes, not on every request
+        # (about 0.1 ms each; bench/); the owner's cookie is kept a month from its last change.
+        "SESSION_REFRESH_EACH_REQUEST": False,
     }
