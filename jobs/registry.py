@@ -90,6 +90,15 @@ TASKS: dict[str, TaskSpec] = {
             result_kind="why",
             listed=False,
         ),
+        TaskSpec(
+            name="fault_probe",
+            title="Fault probe",
+            description="Test support: records each run in Redis, then waits; retried once if lost.",
+            module="jobs.fault_probe",
+            timeout=60,
+            retry_max=1,
+            listed=False,
+        ),
     ]
 }
 

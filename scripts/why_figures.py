@@ -11,8 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
-from tests.support import RedisServer, WorkerProcess, wait_until  # noqa: E402
-from tests.test_why import WebProcess  # noqa: E402
+from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until  # noqa: E402
 
 
 def main(seconds: int) -> None:

@@ -1,6 +1,8 @@
-"""Helpers for tests: a private redis-server, the Procfile's worker as a subprocess, polling."""
+"""Helpers for tests: a private redis-server, the Procfile's worker and web as subprocesses, polling."""
 
+import contextlib
 import os
+import re
 import shlex
 import signal
 import socket
@@ -84,6 +86,30 @@ class RedisServer:
         self.process = None
 
 
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (from /proc, Linux)."""
+    candidates = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [child for child in candidates if (_stat_fields(child) or [None, None])[1] == str(pid)]
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after "(comm)": state, ppid, pgrp, ..."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_state(pid: int) -> str | None:
+    fields = _stat_fields(pid)
+    return fields[0] if fields else None
+
+
+def process_group(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return int(fields[2]) if fields else None
+
+
 def procfile_command(name: str) -> list[str]:
     for line in (ROOT / "Procfile").read_text().splitlines():
         key, _, command = line.partition(":")
@@ -122,6 +148,25 @@ class WorkerProcess:
         )
         return self
 
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def horse_pid(self) -> int | None:
+        """The work horse running the current job: RQ forks it into a process group of its own."""
+        horses = [child for child in child_pids(self.pid) if process_group(child) == child]
+        return horses[0] if horses else None
+
+    def crash(self) -> None:
+        """SIGKILL the worker, its work horse and its scheduler, as when its machine dies."""
+        os.kill(self.pid, signal.SIGSTOP)  # so it forks no new horse while its children are listed
+        wait_until(lambda: process_state(self.pid) in ("T", None), timeout=5, message="the worker to stop")
+        for pid in [self.pid, *child_pids(self.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
     def stop(self, sig=signal.SIGTERM, timeout: float = 30) -> int | None:
         if self.process is None:
             return None
@@ -135,3 +180,54 @@ class WorkerProcess:
         code = self.process.returncode
         self.process = None
         return code
+
+
+class WebProcess:
+    """The Procfile's web command (gunicorn) on a free port against the private Redis."""
+
+    def __init__(self, redis_url: str, log, workers: int = 1, env: dict | None = None):
+        self.workers = workers
+        self.env = env or {}
+        self.port = free_port()
+        self.redis_url = redis_url
+        self.log = log
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebProcess":
+        import requests
+
+        env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(self.workers),
+            "REDIS_URL": self.redis_url,
+            "SECRET_KEY": "test-secret",
+            "JOBDECK_RATE_LIMIT": "off",
+            "PYTHONPATH": str(ROOT),
+            **self.env,
+        }
+        # The Procfile's ${NAME:-default} words, expanded as a shell would.
+        expand = re.compile(r"\$\{(\w+):-([^}]*)\}")
+        command = [expand.sub(lambda m: env.get(m[1], m[2]), w) for w in procfile_command("web")]
+        command[0] = str(VENV_BIN / command[0])
+        out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+        def up():
+            try:
+                return requests.get(self.url + "/why", timeout=1).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_until(up, timeout=30, message="gunicorn to serve /why")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # what a deploy or a platform restart sends
+            self.process.wait(timeout=30)
+        self.process = None

@@ -95,7 +95,7 @@ def test_pages_answer_503_when_redis_is_down(redis_url):
         }
     )
     client = app.test_client()
-    assert client.get("/").status_code == 200  # the catalog needs no Redis
+    assert client.get("/").status_code == 503  # the catalog too: nothing it leads to works without Redis
     for path in ["/jobs/some-id", "/healthz", "/api/jobs/some-id"]:
         response = client.get(path)
         assert response.status_code == 503, path

@@ -2,9 +2,7 @@
 
 import http.client
 import json
-import os
 import re
-import subprocess
 import threading
 import time
 import uuid
@@ -18,7 +16,7 @@ from werkzeug.serving import make_server
 from jobs import why_measure
 from jobs.errors import TaskInputError
 from jobs.why_work import key
-from tests.support import ROOT, VENV_BIN, free_port, procfile_command, wait_until
+from tests.support import WebProcess, free_port, wait_until
 
 SECONDS = 1
 
@@ -162,55 +160,6 @@ def test_measurement_job_end_to_end(client, live_server, app, connection, worker
     why = client.get("/why").get_data(as_text=True)
     assert 'id="why-results"' in why and job_id in why
     assert "style=" not in why
-
-
-class WebProcess:
-    """The Procfile's web command (gunicorn) on a free port against the private Redis."""
-
-    def __init__(self, redis_url: str, log, workers: int = 1):
-        self.workers = workers
-        self.port = free_port()
-        self.redis_url = redis_url
-        self.log = log
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "WebProcess":
-        import requests
-
-        env = {
-            **os.environ,
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(self.workers),
-            "REDIS_URL": self.redis_url,
-            "SECRET_KEY": "test-secret",
-            "JOBDECK_RATE_LIMIT": "off",
-            "PYTHONPATH": str(ROOT),
-        }
-        # The Procfile's ${NAME:-default} words, expanded as a shell would.
-        expand = re.compile(r"\$\{(\w+):-([^}]*)\}")
-        command = [expand.sub(lambda m: env.get(m[1], m[2]), w) for w in procfile_command("web")]
-        command[0] = str(VENV_BIN / command[0])
-        out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-        def up():
-            try:
-                return requests.get(self.url + "/why", timeout=1).status_code == 200
-            except requests.ConnectionError:
-                return False
-
-        wait_until(up, timeout=30, message="gunicorn to serve /why")
-        return self
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()  # what a deploy or a platform restart sends
-            self.process.wait(timeout=30)
-        self.process = None
 
 
 @pytest.mark.slow

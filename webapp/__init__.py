@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         job_pages,
         queues,
         ratelimit,
+        redis_required,
         security,
         tasks,
         templating,
@@ -54,6 +55,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     security.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
+    redis_required.init_app(app)
     templating.init_app(app)
     for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
         app.register_blueprint(blueprint)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 
 from jobs.joblog import read_log
 from jobs.registry import TASKS
-from webapp import history
+from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_insights import insights
 from webapp.jobview import ACTIVE, expired, from_job
@@ -68,7 +68,9 @@ def index():
         else ([], 0)
     )
     views = [
-        from_job(e.job, with_result=False) if e.job else expired(e.job_id, e.task, e.submitted_at)
+        from_job(lost_workers.settle(e.job), with_result=False)
+        if e.job
+        else expired(e.job_id, e.task, e.submitted_at)
         for e in entries
     ]
     pages = max(1, -(-total // PER_PAGE))

@@ -31,10 +31,21 @@ def _limit_text(seconds: int | None) -> str:
     return f"{seconds}-second"
 
 
+#: RQ's words when the worker running a job died (``rq.registry.StartedJobRegistry.cleanup``, once
+#: its heartbeat stopped) and when the job's own process (the work horse) was killed
+LOST_MARKERS = ("AbandonedJobError", "Work-horse terminated unexpectedly")
+LOST = "The worker running this job was lost (killed or crashed) before it finished."
+LOST_BEFORE_START = "The worker that took this job was lost (killed or crashed) before it could start it."
+
+
 def readable_error(exc_string: str | None, timeout: int | None = None) -> str:
     """One line a person can act on, from RQ's stored traceback (which only admins see)."""
     if not exc_string:
         return "The job failed."
+    if any(marker in exc_string for marker in LOST_MARKERS):
+        return LOST
+    if "stuck in intermediate queue" in exc_string:  # a single-queue worker died before starting it
+        return LOST_BEFORE_START
     lines = [line for line in exc_string.strip().splitlines() if line.strip()]
     last = lines[-1].strip() if lines else ""
     name, _, message = last.partition(": ")

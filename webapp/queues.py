@@ -11,7 +11,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs.registry import TaskSpec
-from webapp import history
+from webapp import history, lost_workers
 
 RUNNER = "jobs.runner.execute"
 QUEUE_NAMES = ("high", "default", "low")
@@ -53,7 +53,9 @@ def fetch_job(job_id: str) -> Job | None:
         if isinstance(exc, redis.exceptions.RedisError):
             raise
         return None
-    return None if "unserialized" in (job.meta or {}) else job
+    if "unserialized" in (job.meta or {}):
+        return None
+    return lost_workers.settle(job)  # a job whose worker was lost shows as such, not as running
 
 
 def describe(task: str, params: dict) -> str:

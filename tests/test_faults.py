@@ -1,0 +1,368 @@
+"""Faults, with real processes broken on purpose: workers killed (SIGKILL) or stopped (SIGTERM),
+Redis unreachable, hung or restarted, the web process restarted mid-job.
+
+The promise under test: no job is ever lost silently. Each job ends visibly (finished, or failed
+with a reason a person can read) or is still honestly in progress.
+"""
+
+import os
+import re
+import signal
+import time
+
+import pytest
+import requests
+from rq import Worker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from jobs import fault_probe
+from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
+from webapp import create_app, lost_workers
+from webapp.jobview import LOST, LOST_BEFORE_START, readable_error
+
+#: shorter heartbeats and maintenance than the Procfile's, for the tests that are not about them
+FAST = ["--job-monitoring-interval", "1", "--maintenance-interval", "2", "--worker-ttl", "17"]
+
+
+def submit(client, task: str, params: dict, **options) -> str:
+    response = client.post("/api/jobs", json={"task": task, "params": params, **options})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return response.get_json()["id"]
+
+
+def api(client, job_id: str) -> dict:
+    return client.get(f"/api/jobs/{job_id}").get_json()
+
+
+def page(client, job_id: str) -> str:
+    return client.get(f"/jobs/{job_id}").get_data(as_text=True)
+
+
+def status_in_redis(connection, job_id: str) -> str:
+    """The status as stored, read without the site (whose reads may settle a lost job)."""
+    return Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status().value
+
+
+def runs(connection, job_id: str) -> dict[str, int]:
+    """How often the fault probe's side effect ran, per attempt."""
+    found = connection.hgetall(fault_probe.key(job_id))
+    return {k.decode(): int(v) for k, v in found.items()}
+
+
+def assert_lost_page(client, job_id: str) -> None:
+    body = api(client, job_id)
+    assert body["status"] == "failed" and body["error"] == LOST
+    html = page(client, job_id)
+    assert LOST in html
+    assert 'http-equiv="refresh"' not in html
+    assert "Traceback" not in html and "AbandonedJobError" not in html and "Work-horse" not in html
+
+
+# Workers killed --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_job_is_reported_lost_within_90_s_and_a_retried_task_finishes(
+    client, connection, redis_url, tmp_path
+):
+    """At the Procfile's own settings. Two workers die with their work horses (as when their machine
+    dies), one running a countdown (no retry policy), the other a task that may be retried once."""
+    first = WorkerProcess(redis_url, log=tmp_path / "first.log").start()
+    second = WorkerProcess(redis_url, log=tmp_path / "second.log").start()
+    plain = submit(client, "countdown", {"seconds": 600})
+    retried = submit(client, "fault_probe", {"seconds": 5}, priority="high")
+    wait_until(
+        lambda: status_in_redis(connection, plain) == "started" and runs(connection, retried),
+        timeout=30,
+        message="both jobs to start",
+    )
+    killed_at = time.monotonic()
+    first.crash()
+    second.crash()
+    third = WorkerProcess(redis_url, log=tmp_path / "third.log").start()
+    try:
+        # The countdown's owner keeps its page open; it reloads itself every 2 s.
+        def says_lost():
+            return LOST in page(client, plain)
+
+        wait_until(
+            says_lost, timeout=90 - (time.monotonic() - killed_at), interval=2, message="the lost page"
+        )
+        page_after = time.monotonic() - killed_at
+        assert page_after <= 90
+        assert_lost_page(client, plain)
+
+        # Nobody opens the probe's page: only the surviving worker's maintenance finds it, and retries it.
+        wait_until(
+            lambda: status_in_redis(connection, retried) == "finished",
+            timeout=180,
+            interval=0.5,
+            message="the retried job to finish",
+        )
+        retried_after = time.monotonic() - killed_at
+        html = page(client, retried)
+        assert "Attempt 2 of 2." in html and "Probe ran (attempt 2)." in html
+        assert runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
+        print(
+            f"\nProcfile settings: job page said 'lost' {page_after:.1f} s after the kill; "
+            f"the retried job (page never opened) finished {retried_after:.1f} s after it"
+        )
+    finally:
+        third.stop()
+
+
+def test_killed_work_horse_fails_the_job_as_lost_or_retries_it(client, connection, redis_url, tmp_path):
+    """The job's own process killed (what the out-of-memory killer does): the worker notices at once."""
+    worker = WorkerProcess(redis_url, extra_args=FAST, log=tmp_path / "worker.log").start()
+    try:
+        plain = submit(client, "countdown", {"seconds": 600})
+        wait_until(lambda: worker.horse_pid() and api(client, plain)["status"] == "started", timeout=20)
+        os.kill(worker.horse_pid(), signal.SIGKILL)
+        wait_until(lambda: api(client, plain)["status"] == "failed", timeout=20, message="the job to fail")
+        assert_lost_page(client, plain)
+
+        retried = submit(client, "fault_probe", {"seconds": 4})
+        wait_until(lambda: runs(connection, retried), timeout=20, message="the probe's first run")
+        os.kill(worker.horse_pid(), signal.SIGKILL)
+        wait_until(lambda: api(client, retried)["status"] == "finished", timeout=30, message="the retry")
+        assert "Attempt 2 of 2." in page(client, retried)
+        assert runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
+    finally:
+        worker.stop()
+
+
+def test_killing_only_the_workers_main_process_lets_the_job_finish(client, connection, redis_url, tmp_path):
+    """``kill -9`` of the worker's own pid: RQ's work horse is a process of its own and ends the job."""
+    worker = WorkerProcess(redis_url, extra_args=FAST, log=tmp_path / "worker.log").start()
+    job_id = submit(client, "countdown", {"seconds": 2})
+    wait_until(lambda: worker.horse_pid() and api(client, job_id)["status"] == "started", timeout=20)
+    worker.stop(signal.SIGKILL)
+    body = wait_until(
+        lambda: (body := api(client, job_id))["status"] == "finished" and body, timeout=20, message="the end"
+    )
+    assert body["result"]["summary"] == "Waited 2 seconds."
+
+
+def test_sigterm_is_a_warm_shutdown_the_current_job_finishes_then_the_worker_exits(
+    client, connection, redis_url, tmp_path
+):
+    worker = WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
+    current = submit(client, "countdown", {"seconds": 3})
+    wait_until(lambda: api(client, current)["progress"]["done"] is not None, timeout=20)
+    waiting = submit(client, "countdown", {"seconds": 1})
+    code = worker.stop(signal.SIGTERM, timeout=30)
+    assert code == 0
+    finished = api(client, current)
+    assert finished["status"] == "finished" and finished["result"]["summary"] == "Waited 3 seconds."
+    assert api(client, waiting)["status"] == "queued"  # not taken by a worker on its way out
+    assert Worker.all(connection=connection) == []  # it said goodbye
+
+
+def test_job_taken_off_its_queue_by_a_lost_worker_is_queued_again(
+    client, connection, redis_url, tmp_path, monkeypatch
+):
+    """A worker listening on several queues pops a job with BLPOP; dying before it starts the job
+    would leave it "queued" in no queue. Here the pop is done by hand: the worker that died."""
+    monkeypatch.setattr(lost_workers, "ORPHAN_GRACE", 1)
+    job_id = submit(client, "fault_probe", {"seconds": 0})
+    assert connection.lrem("rq:queue:default", 0, job_id) == 1
+    assert api(client, job_id)["status"] == "queued"  # first sighting: maybe a worker is starting it
+    wait_until(
+        lambda: api(client, job_id) and connection.lpos("rq:queue:default", job_id) is not None,
+        timeout=10,
+        interval=0.3,
+        message="the job back on its queue",
+    )
+    worker = WorkerProcess(redis_url, extra_args=FAST, log=tmp_path / "worker.log").start()
+    try:
+        wait_until(lambda: api(client, job_id)["status"] == "finished", timeout=20)
+    finally:
+        worker.stop()
+    assert runs(connection, job_id) == {"attempt:1": 1}
+    assert any("was lost before starting it" in line for line in api(client, job_id)["log"])
+
+
+def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection):
+    """A worker killed while cleaning registries leaves RQ's 15-minute lock; the site does not wait."""
+    key = "rq:clean_registries:default"
+    connection.set(key, 1, ex=lost_workers.RQ_LOCK_SECONDS)  # a live worker, cleaning right now
+    assert not lost_workers.acquire_cleaning_lock(connection, "default")
+    connection.set(key, 1, ex=lost_workers.RQ_LOCK_SECONDS - lost_workers.STALE_AFTER - 1)
+    assert lost_workers.acquire_cleaning_lock(connection, "default")
+    assert connection.ttl(key) <= lost_workers.CLEAN_LOCK_SECONDS
+    assert not lost_workers.acquire_cleaning_lock(connection, "default")  # the site's own, held
+    connection.delete(key)
+    assert lost_workers.acquire_cleaning_lock(connection, "default")
+
+
+# Redis unreachable, hung, restarted ------------------------------------------------------------
+
+
+def site_paths(job_id: str) -> dict[str, str]:
+    """Each kind of page and endpoint -> the content type it answers with."""
+    html, json = "text/html", "application/json"
+    return {
+        "/": html,
+        "/tasks/countdown": html,
+        "/jobs": html,
+        f"/jobs/{job_id}": html,
+        "/why": html,
+        "/healthz": json,
+        f"/api/jobs/{job_id}": json,
+    }
+
+
+def assert_friendly_503(response, content_type: str) -> None:
+    assert response.status_code == 503, response.url
+    assert response.headers["Content-Type"].startswith(content_type)
+    assert response.headers["Retry-After"] == "5"
+    if content_type == "application/json":
+        assert "not reachable" in response.json()["error"]
+    else:
+        assert "not reachable right now" in response.text and "Traceback" not in response.text
+
+
+def answers_while(session, web, paths, bound: float) -> None:
+    for path, content_type in paths.items():
+        asked = time.monotonic()
+        response = session.get(web.url + path, timeout=30)
+        assert time.monotonic() - asked < bound, path
+        assert_friendly_503(response, content_type)
+    asked = time.monotonic()
+    response = session.post(web.url + "/api/jobs", json={"task": "countdown", "params": {"seconds": 1}})
+    assert time.monotonic() - asked < bound
+    assert_friendly_503(response, "application/json")
+
+
+def recovers(session, web, paths) -> dict[str, float]:
+    """Seconds from now until each path answers 200 again."""
+    back, started = {}, time.monotonic()
+    for path in paths:
+        wait_until(
+            lambda path=path: session.get(web.url + path, timeout=30).status_code == 200,
+            timeout=30,
+            interval=0.05,
+            message=f"{path} to answer 200",
+        )
+        back[path] = time.monotonic() - started
+    return back
+
+
+@pytest.mark.slow
+def test_redis_unreachable_every_page_answers_a_friendly_503_then_recovers_by_itself(tmp_path):
+    """Against the Procfile's gunicorn and a Redis of its own, hung (SIGSTOP) and then down (stopped)."""
+    server = RedisServer(tmp_path / "redis", appendonly=True).start()
+    timeouts = {"JOBDECK_REDIS_CONNECT_TIMEOUT": "1", "JOBDECK_REDIS_SOCKET_TIMEOUT": "1"}
+    web = WebProcess(server.url, tmp_path / "web.log", workers=2, env=timeouts).start()
+    session = requests.Session()
+    try:
+        job_id = session.post(
+            web.url + "/api/jobs", json={"task": "countdown", "params": {"seconds": 1}}
+        ).json()["id"]
+        paths = site_paths(job_id)
+        for path in paths:
+            assert session.get(web.url + path).status_code == 200, path
+
+        server.process.send_signal(signal.SIGSTOP)  # hung: connections open, nothing answers
+        try:
+            answers_while(session, web, paths, bound=1 + 1 + 4)  # the timeouts, and a margin
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+        hung_back = recovers(session, web, paths)
+
+        server.stop()  # down: connections refused
+        answers_while(session, web, paths, bound=1 + 1 + 4)
+        server.start()  # same port, same append-only file
+        down_back = recovers(session, web, paths)
+        assert max(hung_back.values()) < 5 and max(down_back.values()) < 5
+        print(
+            f"\nback after a hang: {max(hung_back.values()):.2f} s; "
+            f"after a restart: {max(down_back.values()):.2f} s"
+        )
+    finally:
+        web.stop()
+        server.stop()
+
+
+@pytest.mark.parametrize("appendonly", [True, False], ids=["append-only", "no-persistence"])
+def test_queued_jobs_and_a_redis_crash(tmp_path, appendonly):
+    """Redis killed (SIGKILL) and started again on the same port and files. With append-only
+    persistence (what scripts/run starts) queued jobs survive and then run; without it, they are
+    gone and their pages say so (README: "Without persistence")."""
+    server = RedisServer(tmp_path / "redis", appendonly=appendonly).start()
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "REDIS_URL": server.url, "RATE_LIMIT": "off"})
+    client = app.test_client()
+    try:
+        jobs = [submit(client, "countdown", {"seconds": 1}) for _ in range(3)]
+        server.process.kill()
+        server.process.wait()
+        server.start()
+        if not appendonly:
+            for job_id in jobs:
+                response = client.get(f"/jobs/{job_id}")
+                assert response.status_code == 404
+                assert "does not exist" in response.get_data(as_text=True)
+            assert "No jobs yet" in client.get("/jobs").get_data(as_text=True)
+            return
+        assert [api(client, job_id)["status"] for job_id in jobs] == ["queued"] * 3
+        listed = client.get("/jobs").get_data(as_text=True)
+        assert all(job_id in listed for job_id in jobs)
+        worker = WorkerProcess(server.url, extra_args=FAST, log=tmp_path / "worker.log").start()
+        try:
+            wait_until(
+                lambda: all(api(client, job_id)["status"] == "finished" for job_id in jobs), timeout=30
+            )
+        finally:
+            worker.stop()
+    finally:
+        server.stop()
+
+
+# The web process restarted ---------------------------------------------------------------------
+
+
+PROGRESS = re.compile(r'id="job-progress" max="100" value="[1-9]')
+
+
+@pytest.mark.slow
+def test_web_restart_mid_job_leaves_the_job_and_its_page_unaffected(redis_url, worker, tmp_path):
+    web = WebProcess(redis_url, tmp_path / "web.log").start()
+    browser = requests.Session()  # its cookie makes it the job's owner, before and after
+    try:
+        form = browser.get(web.url + "/tasks/countdown").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+        submitted = browser.post(
+            web.url + "/tasks/countdown",
+            data={"seconds": "12", "csrf_token": token},
+            allow_redirects=False,
+        )
+        assert submitted.status_code == 303, submitted.text
+        job_url = web.url + submitted.headers["Location"]
+        wait_until(lambda: PROGRESS.search(browser.get(job_url).text), timeout=20, message="progress")
+        web.stop()  # SIGTERM, what a deploy sends
+        web.start()
+        html = browser.get(job_url).text
+        assert re.search(r'id="job-status"[^>]*>started<', html) and PROGRESS.search(html)
+        assert "/stop" in html  # still the owner's page, with the owner's actions
+
+        def finished():
+            html = browser.get(job_url).text
+            return "Waited 12 seconds." in html and html
+
+        html = wait_until(finished, timeout=30, interval=0.5, message="the result")
+        assert 'http-equiv="refresh"' not in html
+    finally:
+        web.stop()
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("Moved to FailedJobRegistry, due to AbandonedJobError, at 2030-01-01 10:00:00+00:00", LOST),
+        ("Work-horse terminated unexpectedly; waitpid returned 9 (signal 9); ", LOST),
+        ("Job was stuck in intermediate queue.", LOST_BEFORE_START),
+    ],
+)
+def test_rq_words_for_a_lost_worker_become_one_plain_sentence(stored, shown):
+    assert readable_error(stored) == shown
