@@ -62,6 +62,9 @@ def check_url_shape(url: str):
         raise TaskInputError("The address has no host name.")
     if parts.username or parts.password:
         raise TaskInputError("Addresses with a user name or password are not fetched.")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        # http.client refuses these at fetch time, which would be retried as if the site were down
+        raise TaskInputError("The address contains spaces or control characters; write a space as %20.")
     return parts, port
 
 
