@@ -122,12 +122,18 @@ class WorkerProcess:
     """The Procfile's worker command, run as it stands against a given Redis."""
 
     def __init__(
-        self, redis_url: str, extra_args: list[str] | None = None, cwd: Path = ROOT, log: Path | None = None
+        self,
+        redis_url: str,
+        extra_args: list[str] | None = None,
+        cwd: Path = ROOT,
+        log: Path | None = None,
+        environ: dict | None = None,
     ):
         self.redis_url = redis_url
         self.extra_args = extra_args or []
         self.cwd = cwd
         self.log = log
+        self.environ = os.environ if environ is None else environ  # the rest of the worker's environment
         self.process = None
 
     def start(self) -> "WorkerProcess":
@@ -135,7 +141,7 @@ class WorkerProcess:
         command[0] = str(VENV_BIN / command[0])
         queues_at = next(i for i, word in enumerate(command) if word == "high")
         command[queues_at:queues_at] = self.extra_args
-        env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
+        env = {**self.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         client = redis.Redis.from_url(self.redis_url)
