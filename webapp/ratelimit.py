@@ -66,7 +66,9 @@ def init_app(app) -> Limiter | None:
         application_limits=[setting],
         application_limits_exempt_when=not_a_submission,
         application_limits_deduct_when=accepted,
-        storage_uri=app.config["REDIS_URL"],
+        # "redis://" picks limits' plain Redis storage; the pool is the site's own client's, so the
+        # counters live in REDIS_URL whatever its scheme (rediss://, sentinel) and share its timeouts
+        storage_uri="redis://",
         storage_options={
             "connection_pool": app.extensions["jobdeck"]["redis"].connection_pool,
             "key_prefix": KEY_PREFIX,
