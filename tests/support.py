@@ -144,8 +144,11 @@ class WorkerProcess:
         env = {**self.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        client = redis.Redis.from_url(self.redis_url)
         from rq import Worker
+
+        from webapp import redis_url  # the same parsing as the worker's (rediss://, redis+sentinel://)
+
+        client = redis_url.connect(self.redis_url, self.environ.get("JOBDECK_REDIS_SENTINEL_PASSWORD"))
 
         wait_until(
             lambda: any(w.pid == self.process.pid for w in Worker.all(connection=client)),

@@ -6,7 +6,17 @@ so both sides can never disagree about which Redis they use. RQ reads the UPPERC
 
 import os
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+from webapp import redis_url
+
+#: redis://, rediss:// (TLS, options such as ?ssl_ca_certs=<path> in the query) or redis+sentinel://
+#: (the forms: webapp/redis_url.py; examples: docs/scaling.md)
+REDIS_LOCATION = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+#: a password the Sentinel processes themselves ask for (a Sentinel URL's own password is the master's)
+REDIS_SENTINEL_PASSWORD = os.environ.get("JOBDECK_REDIS_SENTINEL_PASSWORD") or None
+# What `rq worker --config webapp.config` reads: REDIS_URL, or SENTINEL (which RQ reads only when
+# REDIS_URL is None) for a Sentinel URL. No socket timeout for workers: they block on BLPOP.
+SENTINEL = redis_url.rq_sentinel_settings(REDIS_LOCATION, REDIS_SENTINEL_PASSWORD)
+REDIS_URL = None if SENTINEL else REDIS_LOCATION
 QUEUES = ["high", "default", "low"]
 
 SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -31,7 +41,9 @@ REDIS_SOCKET_TIMEOUT = float(os.environ.get("JOBDECK_REDIS_SOCKET_TIMEOUT", 5))
 def as_flask_config() -> dict:
     """The settings under the names the Flask app uses."""
     return {
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": REDIS_LOCATION,
+        "REDIS_SENTINEL_PASSWORD": REDIS_SENTINEL_PASSWORD,
+        "RQ_DASHBOARD_REDIS_SENTINEL_PASSWORD": REDIS_SENTINEL_PASSWORD,
         "SECRET_KEY": SECRET_KEY,
         "ADMIN_USER": ADMIN_USER,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,

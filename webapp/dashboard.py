@@ -22,6 +22,7 @@ from rq.exceptions import DeserializationError, InvalidJobOperation, NoSuchJobEr
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from webapp import redis_url
 from webapp.errors import error_response
 from webapp.identity import admin_configured, is_admin
 
@@ -130,12 +131,25 @@ class EscapingLoader(BaseLoader):
         return self.inner.list_templates()
 
 
+@functools.cache
+def _connection(url: str, sentinel_password: str | None):
+    return redis_url.connect(url, sentinel_password, health_check_interval=30)
+
+
+def dashboard_connection(url: str, sentinel_options=None, client_options=None):
+    """rq-dashboard reads its URL with Redis-Sentinel-Url, which knows neither TLS to Sentinel nor
+    IPv6 sentinel addresses, and opens a new connection pool on every request: read it the way the
+    site and the workers do (webapp/redis_url.py), one client per URL."""
+    return None, _connection(url, (sentinel_options or {}).get("password"))
+
+
 def apply_shims() -> None:
-    """Idempotent: point rq-dashboard's module globals at JSON-aware classes."""
+    """Idempotent: point rq-dashboard's module globals at JSON-aware classes and our Redis URLs."""
     rq_dashboard.web.config.serializer = JSONSerializer
     rq_dashboard.web.Job = DashboardJob
     rq_dashboard.web.Worker = DashboardWorker
     rq_dashboard.web.requeue_job = functools.partial(requeue_job, serializer=JSONSerializer)
+    rq_dashboard.web.from_url = dashboard_connection
 
 
 # --- guard ---------------------------------------------------------------------------------------

@@ -7,20 +7,26 @@ from datetime import datetime
 import redis
 from flask import current_app
 from rq import Queue, Retry
-from rq.job import Job
+from rq.job import Job, parse_job_id
+from rq.results import Result
 from rq.serializers import JSONSerializer
 
+from jobs.joblog import log_key, read_log
 from jobs.registry import TaskSpec
-from webapp import history, lost_workers
+from webapp import history, lost_workers, redis_url
 
 RUNNER = "jobs.runner.execute"
 QUEUE_NAMES = ("high", "default", "low")
 
 
 def connect(app) -> redis.Redis:
-    """A client with bounded waits, so an unreachable Redis fails fast (and becomes a 503)."""
-    return redis.Redis.from_url(
+    """A client with bounded waits, so an unreachable Redis fails fast (and becomes a 503).
+
+    ``REDIS_URL`` may be redis://, rediss:// (TLS) or redis+sentinel:// (webapp/redis_url.py).
+    """
+    return redis_url.connect(
         app.config["REDIS_URL"],
+        sentinel_password=app.config.get("REDIS_SENTINEL_PASSWORD"),
         socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT"],
         socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"],
         health_check_interval=30,
@@ -41,21 +47,51 @@ def get_queue(name: str) -> Queue:
 
 
 def fetch_job(job_id: str) -> Job | None:
-    """The RQ job, or None when it never existed, has expired, or is not JSON (e.g. pickled).
+    """The RQ job, or None when it never existed, has expired, or is not JSON (e.g. pickled)."""
+    return fetch_job_with_log(job_id, log=False)[0]
+
+
+def fetch_job_with_log(job_id: str, log: bool = True) -> tuple[Job | None, list[str]]:
+    """The job (as ``fetch_job``) and its log lines, read in one round trip to Redis.
+
+    ``Job.fetch`` reads the job's hash, then ``return_value()`` reads its result stream, then the
+    page reads the log: three round trips, about a third of a job page's time (bench/web.py).
+    Here one pipeline reads all three, and the result is handed to the job as RQ's own cache
+    (``_cached_result``, used by ``return_value()`` and ``exc_info``; were it renamed, they would
+    read the stream themselves, as before).
 
     RQ decodes a job's call lazily and keeps undecodable meta as ``{"unserialized": ...}``, so both
     are checked here: a job the site cannot read as JSON is not one of its jobs.
     """
+    connection = get_redis()
+    job_id = parse_job_id(job_id)
+    pipe = connection.pipeline(transaction=False)
+    pipe.hgetall(Job.key_for(job_id))
+    pipe.xrevrange(Result.get_key(job_id), "+", "-", count=1)
+    if log:
+        pipe.lrange(log_key(job_id), 0, -1)
+    raw, latest, *lines = pipe.execute()
+    lines = [line.decode("utf-8", "replace") for line in (lines[0] if lines else [])]
+    if not raw:
+        return None, lines
     try:
-        job = Job.fetch(job_id, connection=get_redis(), serializer=JSONSerializer)
+        job = Job(job_id, connection=connection, serializer=JSONSerializer)
+        job.restore(raw)
         job.func_name  # noqa: B018 (decodes the call now, not in the middle of a page)
-    except Exception as exc:  # NoSuchJobError, DeserializationError
-        if isinstance(exc, redis.exceptions.RedisError):
-            raise
-        return None
+        if latest:
+            result_id, payload = latest[0]
+            job._cached_result = Result.restore(
+                job_id, result_id.decode(), payload, connection=connection, serializer=JSONSerializer
+            )
+    except Exception:  # DeserializationError, or a hash that is not an RQ job
+        return None, lines
     if "unserialized" in (job.meta or {}):
-        return None
-    return lost_workers.settle(job)  # a job whose worker was lost shows as such, not as running
+        return None, lines
+    before = (job.get_status(refresh=False), job.enqueued_at)
+    job = lost_workers.settle(job)  # a job whose worker was lost shows as such, not as running
+    if log and (job.get_status(refresh=False), job.enqueued_at) != before:
+        lines = read_log(connection, job_id)  # settling it failed or requeued it, and logged why
+    return job, lines
 
 
 def describe(task: str, params: dict) -> str:
