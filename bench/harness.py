@@ -37,7 +37,7 @@ class Settings:
 
 @dataclass
 class Row:
-    """One printed line: ``subject`` against ``baseline``, each the median of its rounds."""
+    """One printed line: ``subject`` against ``baseline``, one value of each per round."""
 
     name: str
     unit: str  # what the absolute figures are ("req/s", "ms", "jobs/s", "MB", "ns/step")
@@ -49,10 +49,13 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
-        if not self.subject or not self.baseline:
+        """The median of each round's subject/baseline (measured back to back, so a burst of other
+        load on the machine touches both sides of a round); the median of medians otherwise."""
+        if not self.subject or not self.baseline or not all(self.baseline):
             return None
-        base = statistics.median(self.baseline)
-        return statistics.median(self.subject) / base if base else None
+        if len(self.subject) == len(self.baseline):
+            return statistics.median(s / b for s, b in zip(self.subject, self.baseline, strict=True))
+        return statistics.median(self.subject) / statistics.median(self.baseline)
 
     @property
     def verdict(self) -> str:

@@ -4,13 +4,12 @@ import time
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 
-from jobs.joblog import read_log
 from jobs.registry import TASKS
 from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_insights import insights
 from webapp.jobview import ACTIVE, expired, from_job
-from webapp.queues import fetch_job, get_redis
+from webapp.queues import fetch_job_with_log, get_redis
 
 bp = Blueprint("job_pages", __name__)
 
@@ -30,12 +29,12 @@ STATUSES = (
 
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
-    job = fetch_job(job_id)
+    job, log = fetch_job_with_log(job_id)
     if job is None:
         return render_template("job_missing.html", job_id=job_id), 404
     view = from_job(job)
     view.insights = insights(job, view.status)
-    view.log = read_log(get_redis(), job_id)
+    view.log = log
     return render_template(
         "job.html",
         job=view,
