@@ -3,6 +3,7 @@
 Usage: .venv/bin/python scripts/why_figures.py [seconds]   (uses a private redis-server, not 6379)
 """
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -21,11 +22,20 @@ def main(seconds: int) -> None:
     try:
         worker = WorkerProcess(redis_server.url, log=tmp / "worker.log").start()
         web = WebProcess(redis_server.url, tmp / "web.log", workers=2).start()
-        body = {"task": "why_measure", "params": {"seconds": seconds, "base_url": web.url}}
-        location = requests.post(web.url + "/api/jobs", json=body, timeout=10).headers["Location"]
+        # The /why form, as a browser submits it (the API does not take the measurement task).
+        browser = requests.Session()
+        form = browser.get(web.url + "/why", timeout=10).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+        answer = browser.post(
+            web.url + "/why",
+            data={"seconds": seconds, "csrf_token": token},
+            allow_redirects=False,
+            timeout=10,
+        )
+        location = answer.headers["Location"].replace("/jobs/", "/api/jobs/")
 
         def ended():
-            job = requests.get(web.url + location, timeout=10).json()
+            job = browser.get(web.url + location, timeout=10).json()
             return job["status"] in ("finished", "failed") and job
 
         job = wait_until(ended, timeout=120, message="the measurement job")

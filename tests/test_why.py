@@ -216,10 +216,28 @@ def test_why_page_shows_latest_results_as_table_and_svg_chart(client, connection
     assert "style=" not in html
 
 
-def test_api_rejects_a_measurement_without_a_site_address(client, connection):
-    response = client.post("/api/jobs", json={"task": "why_measure", "params": {"seconds": 1}})
+def test_api_does_not_take_the_measurement_task(client, connection):
+    """why_measure makes a worker call the address it is given: only /why enqueues it, with the
+    site's own address, so the API cannot point a worker at another host."""
+    body = {"task": "why_measure", "params": {"seconds": 1, "base_url": "http://10.0.0.1:6379"}}
+    response = client.post("/api/jobs", json=body)
     assert response.status_code == 400
-    assert "base_url" in response.get_json()["error"]
+    assert "Unknown task" in response.get_json()["error"]
+    assert "why_measure" not in response.get_json()["error"]
+    assert connection.keys("rq:job:*") == []
+
+
+def test_why_measures_the_listening_address_never_the_host_header(client, connection):
+    response = client.post(
+        "/why",
+        data={"seconds": "1"},
+        headers={"Host": "internal.example:6379"},
+        environ_overrides={"SERVER_NAME": "0.0.0.0", "SERVER_PORT": "5000"},
+    )
+    assert response.status_code == 303
+    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+    assert job.args[1]["base_url"] == "http://127.0.0.1:5000"
 
 
 def test_unreachable_site_gives_a_clear_error(connection):

@@ -107,8 +107,9 @@ def create_job():
         return api_error(400, f"The body must be a JSON object like {EXAMPLE}.")
     task = body.get("task")
     spec = get_task(task) if isinstance(task, str) else None
-    if spec is None:
-        return api_error(400, f"Unknown task; choose one of: {', '.join(TASKS)}.")
+    if spec is None or not spec.listed:  # unlisted tasks are the site's own tools (why_measure)
+        listed = (name for name, s in TASKS.items() if s.listed)
+        return api_error(400, f"Unknown task; choose one of: {', '.join(listed)}.")
     params = body.get("params", {})
     if not isinstance(params, dict):
         return api_error(400, "params must be a JSON object.")

@@ -2,8 +2,8 @@
 
 The measurement is itself an RQ job (task ``why_measure``, not listed in the catalog: it measures
 the site, it is not work a user brings). It calls the demo routes in ``webapp/why_demo.py`` over
-HTTP at ``JOBDECK_PUBLIC_URL`` when set (config ``PUBLIC_URL``), else at the address this request
-came in on, so it measures the very server that serves the site.
+HTTP at ``JOBDECK_PUBLIC_URL`` when set (config ``PUBLIC_URL``), else at the address this server
+listens on, so it measures the very server that serves the site. The JSON API does not take it.
 """
 
 import inspect
@@ -120,6 +120,25 @@ def _page(form: WhyForm, status: int = 200):
     )
 
 
+def site_address() -> str:
+    """Where the measurement job reaches this site: ``JOBDECK_PUBLIC_URL``, else the address this
+    server listens on (WSGI's SERVER_NAME/SERVER_PORT come from the listening socket under gunicorn
+    and werkzeug). Never the request's Host header: a client chooses that, and would make the worker
+    send requests to any host it names."""
+    configured = current_app.config.get("PUBLIC_URL") or os.environ.get("JOBDECK_PUBLIC_URL")
+    if configured:
+        return configured
+    host = request.environ.get("SERVER_NAME") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = request.environ.get("wsgi.url_scheme", "http")
+    port = request.environ.get("SERVER_PORT")
+    default = {"http": "80", "https": "443"}.get(scheme)
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
 @bp.get("/why")
 def show():
     return _page(WhyForm())
@@ -130,10 +149,7 @@ def measure():
     form = WhyForm()
     if not form.validate():
         return _page(form, 400)
-    base_url = (
-        current_app.config.get("PUBLIC_URL") or os.environ.get("JOBDECK_PUBLIC_URL") or request.host_url
-    )
-    params = why_measure.validate({"seconds": form.seconds.data, "base_url": base_url})
+    params = why_measure.validate({"seconds": form.seconds.data, "base_url": site_address()})
     job_id = str(uuid.uuid4())
     enqueue_task(get_task("why_measure"), params, owner_id(create=True), job_id=job_id)
     return redirect(url_for("job_pages.show", job_id=job_id), code=303)
