@@ -1,19 +1,20 @@
 """Jobs whose worker was lost, noticed where the site reads a job, not only by RQ's maintenance.
 
-A worker can lose a job in two ways that RQ does not report at once:
+How an RQ 2.12 worker takes a job: it pops the id off the queue (BLPOP when it listens on several
+queues, so no in-flight copy is kept), registers an execution in the queue's StartedJobRegistry
+(an entry its heartbeat renews: ``--job-monitoring-interval`` + 60 s), forks a work horse, and the
+horse marks the job "started". A worker killed along the way leaves:
 
-* Killed while running it (SIGKILL, out of memory, the machine gone): the job stays "started".
-  RQ notices once the job's entry in its queue's StartedJobRegistry has expired (the worker's
-  heartbeat renews it: ``--job-monitoring-interval`` + 60 s) *and* someone runs that registry's
-  cleanup, which fails the job (AbandonedJobError) or, if it has retries left, queues it again.
-  Workers run the cleanup in their maintenance, but an idle worker only wakes up every
-  ``--worker-ttl`` - 15 s. So when the site shows a started job it checks (one ZCOUNT) whether the
-  job's queue has an expired entry and, if so, runs the cleanup itself, under the lock the workers
-  take for it (a lock left by a worker killed while holding it is taken over when stale).
-* Killed between taking the job off its queue and starting it (with several queues RQ pops with
-  BLPOP, which keeps no in-flight copy): the job says "queued" but is in no queue and would never
-  run. When the site sees that twice, ``ORPHAN_GRACE`` seconds apart, it puts the job back on its
-  queue. The job had not started, so nothing runs twice.
+* an expired registry entry (killed after registering; the job says "started", or still "queued"
+  if the horse never got going). RQ fails such a job (AbandonedJobError) or, with retries left,
+  queues it again, but only when someone runs the registry's cleanup: workers do in their
+  maintenance, and an idle worker only wakes up every ``--worker-ttl`` - 15 s. So when the site
+  shows such a job it checks (one ZCOUNT) whether its queue has an expired entry and, if so, runs
+  RQ's cleanup itself, under the lock the workers take for it (a lock left behind by a worker killed
+  while holding it is taken over once stale).
+* an orphan (killed between the pop and registering): the job says "queued", is on no queue and
+  nothing would ever run or fail it. When the site sees that twice, ``ORPHAN_GRACE`` seconds apart,
+  it pushes the job back on its queue. It had not started, so nothing runs twice.
 """
 
 import logging
@@ -21,6 +22,7 @@ import time
 
 import redis
 from rq import Queue
+from rq.executions import ExecutionRegistry
 from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -70,15 +72,40 @@ def has_expired_entries(connection, queue_name: str) -> bool:
     return connection.zcount(key, 0, time.time()) > 0
 
 
+# A job is orphaned when it says "queued" but is on no queue (nor a single-queue worker's in-flight
+# list) and no execution of it is registered as started: a worker popped it and died before it could
+# register starting it. (Once registered, the job is RQ's to fail or retry when that entry expires.)
+# With ARGV[2] == "1" an orphaned job is pushed back on its queue in the same atomic step.
+_ORPHAN = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
+if redis.call('LPOS', KEYS[2], ARGV[1]) or redis.call('LPOS', KEYS[3], ARGV[1]) then return 0 end
+for _, execution in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+  if redis.call('ZSCORE', KEYS[5], ARGV[1] .. ':' .. execution) then return 0 end
+end
+if ARGV[2] == '1' then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  redis.call('SADD', KEYS[6], KEYS[2])
+end
+return 1
+"""
+
+
+def _orphan_script(connection, job: Job, requeue: bool) -> bool:
+    queue = Queue(job.origin, connection=connection)
+    keys = [
+        job.key,
+        queue.key,
+        IntermediateQueue.get_intermediate_queue_key(queue.key),
+        ExecutionRegistry(job.id, connection=connection).key,
+        StartedJobRegistry(job.origin, connection=connection).key,
+        Queue.redis_queues_keys,
+    ]
+    script = connection.register_script(_ORPHAN)
+    return bool(script(keys=keys, args=[job.id, "1" if requeue else "0"]))
+
+
 def is_orphaned(connection, job: Job) -> bool:
-    """Says "queued" but is neither on its queue nor taken by a single-queue worker (read atomically)."""
-    queue_key = Queue(job.origin, connection=connection).key
-    with connection.pipeline() as pipe:
-        pipe.hget(job.key, "status")
-        pipe.lpos(queue_key, job.id)
-        pipe.lpos(IntermediateQueue.get_intermediate_queue_key(queue_key), job.id)
-        status, position, taken = pipe.execute()
-    return status == JobStatus.QUEUED.value.encode() and position is None and taken is None
+    return _orphan_script(connection, job, requeue=False)
 
 
 def requeue_orphan(connection, job: Job) -> bool:
@@ -91,9 +118,8 @@ def requeue_orphan(connection, job: Job) -> bool:
     first = float(connection.get(sighting) or now)
     if now - first < ORPHAN_GRACE or not connection.delete(sighting):  # the DEL is the claim
         return False
-    if not is_orphaned(connection, job):
+    if not _orphan_script(connection, job, requeue=True):
         return False
-    Queue(job.origin, connection=connection, serializer=JSONSerializer).enqueue_job(job)
     log.warning("Job %s was taken off its queue by a worker that was lost; queued it again", job.id)
     append_line(
         connection,
@@ -109,13 +135,12 @@ def settle(job: Job) -> Job:
     connection = job.connection
     status = job.get_status(refresh=False)
     try:
-        if status == JobStatus.STARTED:
-            changed = has_expired_entries(connection, job.origin) and clean_started(connection, job.origin)
-        elif status == JobStatus.QUEUED:
-            changed = is_orphaned(connection, job) and requeue_orphan(connection, job)
-        else:
-            changed = False
-        if changed:
+        # "queued" too: a worker that died after registering the start, before the job said so
+        active = status in (JobStatus.STARTED, JobStatus.QUEUED)
+        if active and has_expired_entries(connection, job.origin) and clean_started(connection, job.origin):
+            job.refresh()
+            status = job.get_status(refresh=False)
+        if status == JobStatus.QUEUED and is_orphaned(connection, job) and requeue_orphan(connection, job):
             job.refresh()
     except redis.exceptions.RedisError:
         raise  # Redis down: the usual 503
