@@ -2,25 +2,24 @@
 (a private redis-server, gunicorn started as the Procfile's ``web`` line, rq workers) to measure."""
 
 import os
-import re
 import shlex
 import signal
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 from rq import Worker
 
-from tests.support import ROOT, RedisServer, free_port, procfile_command, wait_until
+from tests.support import ROOT, RedisServer, WebProcess, procfile_command, wait_until
 
 VENV_BIN = Path(sys.executable).parent
-SECRET_KEY = "bench-secret-key-not-for-production"
+SECRET_KEY = "test-secret"  # what WebProcess gives the site
+PROCFILE_WEB_WORKERS = 2  # the Procfile's ${WEB_CONCURRENCY:-2}
 
-__all__ = ["ROOT", "RedisServer", "free_port", "wait_until"]
+__all__ = ["RedisServer", "wait_until"]  # for the benchmarks, from tests/support.py
 
 
 @dataclass
@@ -104,11 +103,6 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def expand(word: str, env: dict) -> str:
-    """``${NAME:-default}`` as a shell would expand it (the Procfile's only form)."""
-    return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m.group(1)) or m.group(2), word)
-
-
 def _stop(process: subprocess.Popen, timeout: float = 20) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -119,62 +113,19 @@ def _stop(process: subprocess.Popen, timeout: float = 20) -> None:
             process.wait()
 
 
-class WebServer:
-    """The Procfile's ``web`` command (gunicorn, its flags as they stand), serving ``app_spec``.
+class WebServer(WebProcess):
+    """The Procfile's ``web`` command (gunicorn with its flags as they stand, its default worker
+    count, on loopback) serving ``app_spec``, with the rate limit off."""
 
-    The bind address becomes 127.0.0.1 (a benchmark listens on loopback only); everything else,
-    worker count and class, access log to stdout (sent to a file here), is the Procfile's.
-    """
-
-    def __init__(self, redis_url: str, app_spec: str, log: Path, env: dict | None = None):
-        self.port = free_port()
-        self.env = {
-            **os.environ,
-            "PORT": str(self.port),
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": SECRET_KEY,
-            "JOBDECK_RATE_LIMIT": "off",
-            "PYTHONPATH": str(ROOT),
-            **(env or {}),
-        }
-        command = [expand(word, self.env) for word in procfile_command("web")]
-        command[0] = str(VENV_BIN / command[0])
-        command = [w.replace("0.0.0.0:", "127.0.0.1:") for w in command]
-        command[-1] = app_spec
-        self.command = command
-        self.log = log
-        self.process = None
+    def __init__(self, redis_url: str, app_spec: str, log: Path, workers: int = PROCFILE_WEB_WORKERS):
+        super().__init__(redis_url, log, workers=workers, app=app_spec, ready_path="/healthz")
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "WebServer":
-        import requests
-
-        out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
-        self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-        )
-
-        def up():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{shlex.join(self.command)} exited; see {self.log}")
-            try:
-                return requests.get(self.base + "/healthz", timeout=1).status_code < 500
-            except requests.ConnectionError:
-                return False
-
-        wait_until(up, timeout=30, message=f"gunicorn on {self.base}")
-        return self
+        return self.url
 
     def worker_pids(self) -> list[int]:
         return children(self.process.pid)
-
-    def stop(self) -> None:
-        if self.process:
-            _stop(self.process)
-            self.process = None
 
 
 def procfile_worker_command(extra_args: list[str] | None = None) -> list[str]:
@@ -241,7 +192,3 @@ class Workers:
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
-
-
-def now() -> float:
-    return time.perf_counter()

@@ -194,9 +194,19 @@ class WorkerProcess:
 class WebProcess:
     """The Procfile's web command (gunicorn) on a free port against the private Redis."""
 
-    def __init__(self, redis_url: str, log, workers: int = 1, env: dict | None = None):
+    def __init__(
+        self,
+        redis_url: str,
+        log,
+        workers: int = 1,
+        env: dict | None = None,
+        app: str | None = None,
+        ready_path: str = "/why",
+    ):
         self.workers = workers
         self.env = env or {}
+        self.app = app  # another WSGI app spec than the Procfile's (bench/ serves its baseline app)
+        self.ready_path = ready_path
         self.port = free_port()
         self.redis_url = redis_url
         self.log = log
@@ -222,17 +232,20 @@ class WebProcess:
         # The Procfile's ${NAME:-default} words, expanded as a shell would.
         expand = re.compile(r"\$\{(\w+):-([^}]*)\}")
         command = [expand.sub(lambda m: env.get(m[1], m[2]), w) for w in procfile_command("web")]
+        command = [w.replace("0.0.0.0:", "127.0.0.1:") for w in command]  # loopback only, here
         command[0] = str(VENV_BIN / command[0])
+        if self.app:
+            command[-1] = self.app
         out = open(self.log, "ab")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
         def up():
             try:
-                return requests.get(self.url + "/why", timeout=1).status_code == 200
+                return requests.get(self.url + self.ready_path, timeout=1).status_code == 200
             except requests.ConnectionError:
                 return False
 
-        wait_until(up, timeout=30, message="gunicorn to serve /why")
+        wait_until(up, timeout=30, message=f"gunicorn to serve {self.ready_path}")
         return self
 
     def stop(self) -> None:
