@@ -3,7 +3,7 @@
 import logging
 import time
 
-from jobs.errors import TaskInputError
+from jobs.errors import whole_number
 from jobs.progress import report
 
 log = logging.getLogger(__name__)
@@ -13,14 +13,7 @@ MAX_SECONDS = 3600
 
 
 def validate(params: dict) -> dict:
-    seconds = params.get("seconds")
-    if isinstance(seconds, str) and seconds.strip().isdecimal():
-        seconds = int(seconds)
-    if isinstance(seconds, bool) or not isinstance(seconds, int):
-        raise TaskInputError("Seconds must be a whole number.")
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise TaskInputError(f"Seconds must be between {MIN_SECONDS} and {MAX_SECONDS}.")
-    return {"seconds": seconds}
+    return {"seconds": whole_number(params.get("seconds"), MIN_SECONDS, MAX_SECONDS, "Seconds")}
 
 
 def run(params: dict) -> dict:

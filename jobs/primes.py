@@ -9,7 +9,7 @@ import logging
 import math
 import time
 
-from jobs.errors import TaskInputError
+from jobs.errors import whole_number
 from jobs.progress import report
 
 log = logging.getLogger(__name__)
@@ -20,13 +20,9 @@ SEGMENT_ODDS = 1 << 20  # odd numbers per segment (covers about 2 million intege
 
 def validate(params: dict) -> dict:
     limit = params.get("limit")
-    if isinstance(limit, str) and limit.strip().replace("_", "").replace(",", "").isdecimal():
-        limit = int(limit.strip().replace("_", "").replace(",", ""))
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        raise TaskInputError("The upper bound must be a whole number.")
-    if not 2 <= limit <= MAX_LIMIT:
-        raise TaskInputError(f"The upper bound must be between 2 and {MAX_LIMIT:,}.")
-    return {"limit": limit}
+    if isinstance(limit, str):  # "1,000,000" and "1_000_000" as people write them
+        limit = limit.strip().replace("_", "").replace(",", "")
+    return {"limit": whole_number(limit, 2, MAX_LIMIT, "The upper bound")}
 
 
 def small_primes(n: int) -> list[int]:

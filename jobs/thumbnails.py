@@ -8,7 +8,7 @@ import io
 import logging
 import zipfile
 
-from jobs.errors import TaskInputError
+from jobs.errors import TaskInputError, parse_decimal
 from jobs.progress import report
 from jobs.taskio import MAX_FILES, check_upload, read_upload, safe_name, save_output
 
@@ -32,8 +32,7 @@ def validate(params: dict) -> dict:
         raise TaskInputError("Choose at least one thumbnail size.")
     clean_sizes = []
     for size in sizes:
-        if isinstance(size, str) and size.strip().isdecimal():
-            size = int(size)
+        size = parse_decimal(size)
         if isinstance(size, bool) or size not in SIZES:
             raise TaskInputError(f"Thumbnail sizes must be among {', '.join(map(str, SIZES))} pixels.")
         clean_sizes.append(size)

@@ -23,7 +23,7 @@ from rq import Queue, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs.errors import TaskInputError
+from jobs.errors import TaskInputError, whole_number
 from jobs.progress import report
 from jobs.why_work import APPROACHES, key
 
@@ -36,13 +36,7 @@ OTHER_WORKER_GRACE = 1.0
 
 
 def validate(params: dict) -> dict:
-    seconds = params.get("seconds")
-    if isinstance(seconds, str) and seconds.strip().isdecimal():
-        seconds = int(seconds)
-    if isinstance(seconds, bool) or not isinstance(seconds, int):
-        raise TaskInputError("Seconds must be a whole number.")
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise TaskInputError(f"Seconds must be between {MIN_SECONDS} and {MAX_SECONDS}.")
+    seconds = whole_number(params.get("seconds"), MIN_SECONDS, MAX_SECONDS, "Seconds")
     base_url = params.get("base_url")
     parts = urlsplit(base_url) if isinstance(base_url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:

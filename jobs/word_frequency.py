@@ -10,7 +10,7 @@ import logging
 import re
 from collections import Counter
 
-from jobs.errors import TaskInputError
+from jobs.errors import TaskInputError, parse_decimal
 from jobs.progress import report
 from jobs.taskio import check_upload, decode_text, read_upload, save_output
 
@@ -43,9 +43,7 @@ def validate(params: dict) -> dict:
         )
     if not upload and not text.strip():
         raise TaskInputError("Upload a text file or paste some text.")
-    top = params.get("top", 20)
-    if isinstance(top, str) and top.strip().isdecimal():
-        top = int(top)
+    top = parse_decimal(params.get("top", 20))
     if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
         raise TaskInputError(f"Top must be a whole number from 1 to {MAX_TOP}.")
     clean = {"top": top, "stop_words": bool(params.get("stop_words", False))}

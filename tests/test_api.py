@@ -1,5 +1,6 @@
 """The JSON API: POST /api/jobs, GET /api/jobs/<id>."""
 
+import pytest
 from rq import Queue
 from rq.serializers import JSONSerializer
 
@@ -85,3 +86,20 @@ def test_priority_and_start_later(client, connection):
     ):
         response = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}, **bad})
         assert response.status_code == 400, bad
+
+
+@pytest.mark.parametrize(
+    "task, params",
+    [
+        ("countdown", {"seconds": "9" * 5000}),
+        ("primes", {"limit": "9" * 5000}),
+        ("word_frequency", {"text": "a b", "top": "9" * 5000}),
+        ("countdown", {"seconds": "²"}),
+    ],
+)
+def test_numbers_python_cannot_parse_are_a_400_with_a_message(client, connection, task, params):
+    """int() refuses strings of over 4,300 digits and "²" although str.isdigit passes it."""
+    response = client.post("/api/jobs", json={"task": task, "params": params})
+    assert response.status_code == 400
+    assert "whole number" in response.get_json()["error"] or "between" in response.get_json()["error"]
+    assert connection.keys("rq:job:*") == []
