@@ -88,3 +88,13 @@ def test_entries_older_than_the_longest_ttl_are_pruned(client, connection, app):
     assert "3 jobs" in page
     assert not any(job_id in page for job_id in old)
     assert connection.zcard(history.owner_key(OWNER)) == len(new)
+
+
+def test_the_task_filter_offers_the_catalog_and_unlisted_tools_only_once_used(client, connection):
+    as_owner(client)
+    page = client.get("/jobs").get_data(as_text=True)
+    assert '<option value="countdown"' in page
+    assert 'value="fault_probe"' not in page and 'value="why_measure"' not in page
+    make_jobs(connection, 1, task="why_measure")
+    page = client.get("/jobs").get_data(as_text=True)
+    assert 'value="why_measure"' in page and 'value="fault_probe"' not in page

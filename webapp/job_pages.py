@@ -82,11 +82,24 @@ def index():
         total=total,
         task=task,
         status=status,
-        tasks=TASKS.values(),
+        tasks=_filter_choices(owner),
         statuses=STATUSES,
         ended_since=ended_since,
         refresh=current_app.config["REFRESH_SECONDS"] * 2 if any(v.status in ACTIVE for v in views) else None,
     )
+
+
+def _filter_choices(owner: str | None) -> list:
+    """The catalog's tasks, plus the site's own unlisted tools (the /why measurement, test probes)
+    only when this owner has jobs of them: one pipelined EXISTS per unlisted task."""
+    unlisted = [spec for spec in TASKS.values() if not spec.listed]
+    used = set()
+    if owner and unlisted:
+        pipe = get_redis().pipeline(transaction=False)
+        for spec in unlisted:
+            pipe.exists(history.owner_key(owner, spec.name))
+        used = {spec.name for spec, found in zip(unlisted, pipe.execute(), strict=True) if found}
+    return [spec for spec in TASKS.values() if spec.listed or spec.name in used]
 
 
 #: loads of /jobs closer together than this (its own refreshes, paging) are one visit
