@@ -19,14 +19,14 @@ SUITES = {"web": web.run, "progress": report_loop.run, "workers": workers.run}
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, help="rounds per line, the median is shown (default 5)")
-    parser.add_argument("--seconds", type=float, help="length of one wrk run (default 3)")
+    parser.add_argument("--seconds", type=float, help="length of one wrk run (default 2)")
     parser.add_argument("--jobs", type=int, help="no-op jobs per worker-throughput run (default 2000)")
     parser.add_argument(
         "--quick", action="store_true", help="for debugging: defaults of 1 round, 1 s runs, 200 jobs"
     )
     parser.add_argument("--only", choices=sorted(SUITES), action="append", help="run only these suites")
     args = parser.parse_args(argv)
-    defaults = (1, 1.0, 200) if args.quick else (5, 3.0, 2000)
+    defaults = (1, 1.0, 200) if args.quick else (5, 2.0, 2000)
     for name, default in zip(("rounds", "seconds", "jobs"), defaults, strict=True):
         if getattr(args, name) is None:
             setattr(args, name, default)

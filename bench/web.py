@@ -20,15 +20,22 @@ JSON = {"Content-Type": "application/json"}
 
 
 def _measure(row: Row, settings: Settings, flush, subject: dict, baseline: dict, key="rate") -> None:
-    """Rounds of baseline then subject; ``flush`` (or None) empties Redis before each run."""
+    """Each round runs baseline, subject, subject, baseline (so a drift of the machine's other load
+    weighs on both sides alike) and keeps the mean of each side; ``flush`` (or None) empties Redis
+    before each run."""
+
+    def one(target: dict) -> float:
+        if flush:
+            flush()
+        load = loadgen.run(seconds=settings.seconds, **target)
+        if load.bad:
+            raise RuntimeError(f"{load.bad} of {load.requests} requests failed: {target['url']}")
+        return load.requests_per_second if key == "rate" else load.mean_latency_ms
+
     for _ in range(settings.rounds):
-        for target, values in ((baseline, row.baseline), (subject, row.subject)):
-            if flush:
-                flush()
-            load = loadgen.run(seconds=settings.seconds, **target)
-            if load.bad:
-                raise RuntimeError(f"{load.bad} of {load.requests} requests failed: {target['url']}")
-            values.append(load.requests_per_second if key == "rate" else load.mean_latency_ms)
+        first, second, third, fourth = one(baseline), one(subject), one(subject), one(baseline)
+        row.baseline.append((first + fourth) / 2)
+        row.subject.append((second + third) / 2)
 
 
 def form_session(site: WebServer) -> tuple[str, str]:
