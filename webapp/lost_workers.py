@@ -91,7 +91,7 @@ return 1
 
 
 def _orphan_script(connection, job: Job, requeue: bool) -> bool:
-    queue = Queue(job.origin, connection=connection)
+    queue = Queue(job.origin, connection=connection, serializer=JSONSerializer)
     keys = [
         job.key,
         queue.key,
