@@ -1,7 +1,7 @@
 import pytest
 import redis
 
-from tests.support import RedisServer, WorkerProcess
+from tests.support import TEST_CONFIG, RedisServer, WorkerProcess
 from webapp import create_app
 
 
@@ -29,17 +29,7 @@ def connection(redis_url):
 
 @pytest.fixture
 def app(redis_url):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "REDIS_URL": redis_url,
-            "WTF_CSRF_ENABLED": False,
-            "ADMIN_USER": "admin",
-            "ADMIN_PASSWORD": "s3cret",
-            "RATE_LIMIT": "off",
-        }
-    )
+    return create_app({**TEST_CONFIG, "REDIS_URL": redis_url})
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.support import ROOT, free_port
+from tests.support import ROOT, TEST_CONFIG, free_port
 from webapp import create_app
 from webapp.ratelimit import KEY_PREFIX
 
@@ -24,16 +24,7 @@ QUEUES = ("high", "default", "low")
 
 
 def make_app(redis_url, **overrides):
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "REDIS_URL": redis_url,
-        "WTF_CSRF_ENABLED": False,
-        "ADMIN_USER": "admin",
-        "ADMIN_PASSWORD": "s3cret",
-        "RATE_LIMIT": "off",
-    }
-    return create_app({**config, **overrides})
+    return create_app({**TEST_CONFIG, "REDIS_URL": redis_url, **overrides})
 
 
 def jobs_in_redis(connection) -> int:

@@ -9,7 +9,7 @@ import pytest
 from jobs import url_words
 from jobs.errors import TaskInputError
 from jobs.url_words import FetchError, is_public
-from tests.support import WorkerProcess, free_port, wait_until
+from tests.support import WorkerProcess, free_port, local_http_server, wait_until
 
 PAGE = b"""<!doctype html><html><head><title>Hello  page</title><style>p {color: red}</style>
 <script>var hidden = "secret words";</script></head>
@@ -44,12 +44,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(Handler) as url:
+        yield url
 
 
 @pytest.fixture

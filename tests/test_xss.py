@@ -7,14 +7,13 @@ rendering is in tests/browser/test_xss_browser.py.
 import base64
 import http.server
 import io
-import threading
 from html.parser import HTMLParser
 
 import pytest
 from PIL import Image
 
 from jobs import url_words
-from tests.support import WorkerProcess, wait_until
+from tests.support import WorkerProcess, local_http_server, wait_until
 from webapp import dashboard
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
@@ -82,12 +81,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(Handler) as url:
+        yield url
 
 
 @pytest.fixture
