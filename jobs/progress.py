@@ -65,6 +65,10 @@ def report(done: float, total: float | None = None, message: str = "") -> None:
     """Record that ``done`` of ``total`` units are finished, with a short human message."""
     if _closed and (total is None or done < total):
         return
+    _write(done, total, message)  # apart, so that this function stays small: a smaller frame
+
+
+def _write(done, total, message) -> None:
     job = _job
     if job is None:
         return
