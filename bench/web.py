@@ -93,6 +93,10 @@ def read_rows(settings: Settings, site: WebServer, bare: WebServer, connection) 
     worker.work(burst=True, logging_level="WARNING")
     for _ in range(5):
         queued = requests.post(f"{site.base}/api/jobs", data=API_BODY, headers=JSON, timeout=10).json()["id"]
+    for job_id, status in ((finished, "finished"), (queued, "queued")):  # measure what we mean to
+        shown = requests.get(f"{site.base}/api/jobs/{job_id}", timeout=10).json()["status"]
+        if shown != status:
+            raise RuntimeError(f"the {status} job for the read benchmarks is {shown}")
     rows = []
     for label, job_id in (("finished", finished), ("queued", queued)):
         for path, name in ((f"/jobs/{job_id}", "Job page"), (f"/api/jobs/{job_id}", "`GET /api/jobs/<id>`")):
@@ -107,6 +111,10 @@ def history_rows(settings: Settings, site: WebServer, connection) -> list[Row]:
     connection.flushdb()
     big = history_data.make_owner(connection, 100_000)
     small = history_data.make_owner(connection, 100)
+    for owner, pages in ((big, "Page 1 of 5000"), (small, "Page 1 of 5")):  # the cookie names the owner
+        page = requests.get(f"{site.base}/jobs", headers={"Cookie": history_data.cookie(owner)}, timeout=10)
+        if pages not in page.text or page.text.count("status-finished") != history_data.REAL_ROWS:
+            raise RuntimeError("the history page does not show the owner's jobs")
     rows = []
     for query, name, goal in (
         ("", "History page 1: 100,000 jobs vs 100 jobs", 1.5),
