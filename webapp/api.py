@@ -15,13 +15,12 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from jobs.errors import TaskInputError
-from jobs.joblog import read_log
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.identity import owner_id
 from webapp.job_insights import insights
 from webapp.jobview import from_job
-from webapp.queues import QUEUE_NAMES, enqueue_task, fetch_job, get_redis
+from webapp.queues import QUEUE_NAMES, enqueue_task, fetch_job_with_log
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -126,7 +125,7 @@ def create_job():
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
-    job = fetch_job(job_id)
+    job, log = fetch_job_with_log(job_id)  # one round trip, as the job page
     if job is None:
         return api_error(404, "This job does not exist or its result has expired.")
     view = from_job(job)
@@ -136,6 +135,6 @@ def get_job(job_id: str):
     body["active"] = view.is_active
     body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
     body["eta_is_estimate"] = info.eta_is_estimate
-    body["log"] = read_log(get_redis(), job_id)
+    body["log"] = log
     body["page_url"] = url_for("job_pages.show", job_id=job.id)
     return jsonify(body)
