@@ -194,6 +194,37 @@ def test_job_taken_off_its_queue_by_a_lost_worker_is_queued_again(
     assert any("was lost before starting it" in line for line in api(client, job_id)["log"])
 
 
+def test_one_look_finds_an_expired_entry_an_orphan_and_the_queue_position(client, connection):
+    """``lost_workers.look``: the checks a queued job's page needs, in one script call, with the
+    same answers as the separate reads (ZCOUNT, the orphan test, Job.get_position)."""
+    ids = [submit(client, "countdown", {"seconds": 5}) for _ in range(3)]
+    jobs = {job_id: Job.fetch(job_id, connection=connection, serializer=JSONSerializer) for job_id in ids}
+    for position, job_id in enumerate(ids):
+        assert jobs[job_id].get_position() == position
+        assert lost_workers.look(connection, jobs[job_id]) == lost_workers.Look(False, False, position)
+
+    first = jobs[ids[0]]
+    assert connection.lrem("rq:queue:default", 0, first.id) == 1  # popped by a worker that died
+    assert lost_workers.look(connection, first) == lost_workers.Look(False, True, None)
+    assert lost_workers.look(connection, jobs[ids[2]]).position == 1
+    connection.rpush("rq:queue:default:intermediate", first.id)  # a single-queue worker's in-flight list
+    assert lost_workers.look(connection, first) == lost_workers.Look(False, False, None)
+    connection.delete("rq:queue:default:intermediate")
+
+    connection.zadd(f"rq:executions:{first.id}", {"e1": time.time() + 60})  # its start registered
+    connection.zadd("rq:wip:default", {f"{first.id}:e1": time.time() + 60})
+    assert lost_workers.look(connection, first) == lost_workers.Look(False, False, None)
+    connection.zadd("rq:wip:default", {"other:e2": time.time() - 1})  # another job's lost worker
+    assert lost_workers.look(connection, jobs[ids[1]]) == lost_workers.Look(True, False, 0)
+
+    connection.hset(first.key, "status", "started")  # not queued: no orphan, position not looked up
+    assert lost_workers.look(connection, first) == lost_workers.Look(True, False, lost_workers.UNKNOWN)
+    # the page and the API still show the position they found in the same call
+    connection.zrem("rq:wip:default", "other:e2")
+    assert "next in line" in page(client, ids[1])
+    assert "1 job ahead" in page(client, ids[2])
+
+
 def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection):
     """A worker killed while cleaning registries leaves RQ's 15-minute lock; the site does not wait."""
     key = "rq:clean_registries:default"

@@ -20,7 +20,7 @@ from jobs.runner import load_task_module
 from webapp.identity import owner_id
 from webapp.job_insights import insights
 from webapp.jobview import from_job
-from webapp.queues import QUEUE_NAMES, enqueue_task, fetch_job_with_log
+from webapp.queues import QUEUE_NAMES, enqueue_task, read_job
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -125,13 +125,13 @@ def create_job():
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
-    job, log = fetch_job_with_log(job_id)  # one round trip, as the job page
+    job, log, position = read_job(job_id)  # as the job page: one round trip, two for a queued job
     if job is None:
         return api_error(404, "This job does not exist or its result has expired.")
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
-    info = insights(job, view.status)
+    info = insights(job, view.status, position)
     body["active"] = view.is_active
     body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
     body["eta_is_estimate"] = info.eta_is_estimate

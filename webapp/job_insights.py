@@ -9,6 +9,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from jobs import durations
+from webapp.lost_workers import UNKNOWN
 
 
 @dataclass
@@ -47,12 +48,13 @@ def eta(job: Job, status: str, progress: dict) -> tuple[float | None, bool]:
     return max(0.0, typical - running_for), True
 
 
-def insights(job: Job, status: str) -> Insights:
+def insights(job: Job, status: str, position=UNKNOWN) -> Insights:
+    """``position``: the queued job's place in its queue when the caller already knows it
+    (``queues.read_job``); otherwise it is read here (one LPOS)."""
     meta = job.meta or {}
     found = Insights(stopped_by=meta.get("stopped_by"), timeout=job.timeout)
     if status == "queued":
-        position = job.get_position()
-        found.position = position if position is not None else None
+        found.position = job.get_position() if position is UNKNOWN else position
     if status == "scheduled":
         found.starts_at = scheduled_time(job)
     attempts = meta.get("attempts") or 1

@@ -9,7 +9,7 @@ from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_insights import insights
 from webapp.jobview import ACTIVE, expired, from_job
-from webapp.queues import fetch_job_with_log, get_redis
+from webapp.queues import get_redis, read_job
 
 bp = Blueprint("job_pages", __name__)
 
@@ -29,11 +29,11 @@ STATUSES = (
 
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
-    job, log = fetch_job_with_log(job_id)
+    job, log, position = read_job(job_id)
     if job is None:
         return render_template("job_missing.html", job_id=job_id), 404
     view = from_job(job)
-    view.insights = insights(job, view.status)
+    view.insights = insights(job, view.status, position)
     view.log = log
     return render_template(
         "job.html",

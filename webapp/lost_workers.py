@@ -9,18 +9,23 @@ horse marks the job "started". A worker killed along the way leaves:
   if the horse never got going). RQ fails such a job (AbandonedJobError) or, with retries left,
   queues it again, but only when someone runs the registry's cleanup: workers do in their
   maintenance, and an idle worker only wakes up every ``--worker-ttl`` - 15 s. So when the site
-  shows such a job it checks (one ZCOUNT) whether its queue has an expired entry and, if so, runs
+  shows such a job it checks (a ZCOUNT) whether its queue has an expired entry and, if so, runs
   RQ's cleanup itself, under the lock the workers take for it (a lock left behind by a worker killed
   while holding it is taken over once stale).
 * an orphan (killed between the pop and registering): the job says "queued", is on no queue and
   nothing would ever run or fail it. When the site sees that twice, ``ORPHAN_GRACE`` seconds apart,
   it pushes the job back on its queue. It had not started, so nothing runs twice.
+
+Both checks, and the job's place in its queue that the page shows, are one Lua script call (``look``):
+a queued job's page costs two round trips to Redis (the job, then this), not four.
 """
 
 import logging
 import time
+from dataclasses import dataclass
 
 import redis
+from redis.commands.core import Script
 from rq import Queue
 from rq.executions import ExecutionRegistry
 from rq.intermediate_queue import IntermediateQueue
@@ -67,11 +72,6 @@ def clean_started(connection, queue_name: str) -> bool:
     return True
 
 
-def has_expired_entries(connection, queue_name: str) -> bool:
-    key = StartedJobRegistry(queue_name, connection=connection).key
-    return connection.zcount(key, 0, time.time()) > 0
-
-
 # A job is orphaned when it says "queued" but is on no queue (nor a single-queue worker's in-flight
 # list) and no execution of it is registered as started: a worker popped it and died before it could
 # register starting it. (Once registered, the job is RQ's to fail or retry when that entry expires.)
@@ -104,8 +104,55 @@ def _orphan_script(connection, job: Job, requeue: bool) -> bool:
     return bool(script(keys=keys, args=[job.id, "1" if requeue else "0"]))
 
 
-def is_orphaned(connection, job: Job) -> bool:
-    return _orphan_script(connection, job, requeue=False)
+# What the site needs to know of a job it shows, read in one atomic step (one round trip): whether
+# the job's queue has an expired started-registry entry (a lost worker's: ZCOUNT up to ARGV[2], the
+# time now), whether the job is orphaned (the same test as _ORPHAN, without the requeue), and where
+# it stands in its queue (the LPOS that test makes anyway). Returns {expired, orphaned, position}:
+# position -1 when the job is on no queue, -2 when it is not "queued" (the caller then asks itself).
+_LOOK = b"""
+local expired = 0
+if redis.call('ZCOUNT', KEYS[5], 0, ARGV[2]) > 0 then expired = 1 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return {expired, 0, -2} end
+local position = redis.call('LPOS', KEYS[2], ARGV[1])
+if position then return {expired, 0, position} end
+if redis.call('LPOS', KEYS[3], ARGV[1]) then return {expired, 0, -1} end
+for _, execution in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+  if redis.call('ZSCORE', KEYS[5], ARGV[1] .. ':' .. execution) then return {expired, 0, -1} end
+end
+return {expired, 1, -1}
+"""
+_LOOK_SCRIPT = Script(None, _LOOK)  # bytes: no client needed for its SHA; each call names the client
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+#: a queue position the look did not find out (the caller asks Redis itself, as Job.get_position)
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True)
+class Look:
+    expired: bool  # the job's queue has an expired started-registry entry
+    orphaned: bool
+    position: "int | None | _Unknown"  # jobs ahead in its queue; None when on no queue
+
+
+def look(connection, job: Job) -> Look:
+    queue_key = Queue.redis_queue_namespace_prefix + job.origin
+    keys = [
+        job.key,
+        queue_key,
+        IntermediateQueue.get_intermediate_queue_key(queue_key),
+        ExecutionRegistry.key_template.format(job.id),
+        StartedJobRegistry.key_template.format(job.origin),
+    ]
+    expired, orphaned, position = _LOOK_SCRIPT(keys=keys, args=[job.id, time.time()], client=connection)
+    return Look(
+        bool(expired), bool(orphaned), UNKNOWN if position == -2 else None if position < 0 else position
+    )
 
 
 def requeue_orphan(connection, job: Job) -> bool:
@@ -132,18 +179,35 @@ def requeue_orphan(connection, job: Job) -> bool:
 
 def settle(job: Job) -> Job:
     """The job as it really stands: a lost worker's job is failed, retried or queued again first."""
+    return settle_and_locate(job)[0]
+
+
+def settle_and_locate(job: Job) -> tuple[Job, "int | None | _Unknown"]:
+    """``settle``, and the settled job's position in its queue when it is queued (else UNKNOWN).
+
+    A queued or started job costs one round trip (``look``) when nothing is wrong; the rare cleanup
+    or requeue reads again, in the order the checks always had: cleanup first, then the orphan test.
+    """
     connection = job.connection
     status = job.get_status(refresh=False)
+    position = UNKNOWN
     try:
         # "queued" too: a worker that died after registering the start, before the job said so
-        active = status in (JobStatus.STARTED, JobStatus.QUEUED)
-        if active and has_expired_entries(connection, job.origin) and clean_started(connection, job.origin):
-            job.refresh()
-            status = job.get_status(refresh=False)
-        if status == JobStatus.QUEUED and is_orphaned(connection, job) and requeue_orphan(connection, job):
-            job.refresh()
+        if status in (JobStatus.STARTED, JobStatus.QUEUED):
+            seen = look(connection, job)
+            if seen.expired:
+                if clean_started(connection, job.origin):
+                    job.refresh()
+                    status = job.get_status(refresh=False)
+                if status == JobStatus.QUEUED:
+                    seen = look(connection, job)  # the orphan test and position after the cleanup
+            if status == JobStatus.QUEUED:
+                if seen.orphaned and requeue_orphan(connection, job):
+                    job.refresh()
+                else:
+                    position = seen.position
     except redis.exceptions.RedisError:
         raise  # Redis down: the usual 503
     except Exception:  # a failed check must not break the page
         log.exception("Could not settle job %s", job.id)
-    return job
+    return job, position

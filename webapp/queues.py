@@ -3,6 +3,7 @@
 import time
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 import redis
 from flask import current_app
@@ -52,7 +53,23 @@ def fetch_job(job_id: str) -> Job | None:
 
 
 def fetch_job_with_log(job_id: str, log: bool = True) -> tuple[Job | None, list[str]]:
-    """The job (as ``fetch_job``) and its log lines, read in one round trip to Redis.
+    """The job (as ``fetch_job``) and its log lines (``read_job`` without the queue position)."""
+    found = read_job(job_id, log=log)
+    return found.job, found.log
+
+
+class JobRead(NamedTuple):
+    job: Job | None
+    log: list[str]
+    #: jobs ahead of it in its queue (None: on no queue), as the settling check found it at no extra
+    #: cost; ``lost_workers.UNKNOWN`` when it did not (job_insights then asks Redis)
+    position: object = lost_workers.UNKNOWN
+
+
+def read_job(job_id: str, log: bool = True) -> JobRead:
+    """The job (as ``fetch_job``) and its log lines, read in one round trip to Redis, then settled
+    (``lost_workers``: one more round trip for a queued or started job, which also finds a queued
+    job's position in its queue).
 
     ``Job.fetch`` reads the job's hash, then ``return_value()`` reads its result stream, then the
     page reads the log: three round trips, about a third of a job page's time (bench/web.py).
@@ -73,7 +90,7 @@ def fetch_job_with_log(job_id: str, log: bool = True) -> tuple[Job | None, list[
     raw, latest, *lines = pipe.execute()
     lines = [line.decode("utf-8", "replace") for line in (lines[0] if lines else [])]
     if not raw:
-        return None, lines
+        return JobRead(None, lines)
     try:
         job = Job(job_id, connection=connection, serializer=JSONSerializer)
         job.restore(raw)
@@ -84,14 +101,15 @@ def fetch_job_with_log(job_id: str, log: bool = True) -> tuple[Job | None, list[
                 job_id, result_id.decode(), payload, connection=connection, serializer=JSONSerializer
             )
     except Exception:  # DeserializationError, or a hash that is not an RQ job
-        return None, lines
+        return JobRead(None, lines)
     if "unserialized" in (job.meta or {}):
-        return None, lines
+        return JobRead(None, lines)
     before = (job.get_status(refresh=False), job.enqueued_at)
-    job = lost_workers.settle(job)  # a job whose worker was lost shows as such, not as running
+    # a job whose worker was lost shows as such, not as running
+    job, position = lost_workers.settle_and_locate(job)
     if log and (job.get_status(refresh=False), job.enqueued_at) != before:
         lines = read_log(connection, job_id)  # settling it failed or requeued it, and logged why
-    return job, lines
+    return JobRead(job, lines, position)
 
 
 def describe(task: str, params: dict) -> str:
