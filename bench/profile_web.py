@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.profile_web /jobs/<id> [--method POST --body '{...}' --json]
     .venv/bin/python -m bench.profile_web --finished-job   # a finished countdown's page
+    .venv/bin/python -m bench.profile_web --queued-job --api   # a queued one's (4 ahead) API read
 
 Starts its own redis-server and the Procfile's gunicorn with one worker, prints the functions with
 the largest share of samples (inclusive) and keeps the collapsed stacks for a flame graph.
@@ -45,6 +46,8 @@ def main() -> None:
     parser.add_argument("--body")
     parser.add_argument("--json", action="store_true", help="send Content-Type: application/json")
     parser.add_argument("--finished-job", action="store_true", help="profile a finished job's page")
+    parser.add_argument("--queued-job", action="store_true", help="profile a queued job's page (4 ahead)")
+    parser.add_argument("--api", action="store_true", help="with --*-job: GET /api/jobs/<id> instead")
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--out", default="profile.txt")
     parser.add_argument("--top", type=int, default=40)
@@ -55,13 +58,17 @@ def main() -> None:
         site = WebServer(server.url, "webapp:create_app()", Path(tmp) / "site.log", workers=1).start()
         try:
             path = args.path
-            if args.finished_job:
+            if args.finished_job or args.queued_job:
                 connection = redis.Redis.from_url(server.url)
                 body = {"task": "countdown", "params": {"seconds": 1}}
                 job_id = requests.post(f"{site.base}/api/jobs", json=body, timeout=10).json()["id"]
-                worker = SimpleWorker(["default"], connection=connection, serializer=JSONSerializer)
-                worker.work(burst=True, logging_level="WARNING")
-                path = f"/jobs/{job_id}"
+                if args.finished_job:
+                    worker = SimpleWorker(["default"], connection=connection, serializer=JSONSerializer)
+                    worker.work(burst=True, logging_level="WARNING")
+                else:
+                    for _ in range(4):
+                        job_id = requests.post(f"{site.base}/api/jobs", json=body, timeout=10).json()["id"]
+                path = f"/api/jobs/{job_id}" if args.api else f"/jobs/{job_id}"
             headers = {"Content-Type": "application/json"} if args.json else None
             load = threading.Thread(
                 target=lambda: print(
