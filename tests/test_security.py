@@ -83,6 +83,18 @@ def test_every_task_form_refuses_a_missing_or_wrong_csrf_token_with_the_400_page
     assert accepted.status_code == 303, accepted.get_data(as_text=True)[:800]
 
 
+def test_a_form_shown_again_for_invalid_input_carries_a_token_that_works(csrf_app, connection):
+    """The token field signs its token when the form is drawn (forms.TokenOnRenderField), so a form
+    shown again with its errors must still carry a valid one."""
+    client = csrf_app.test_client()
+    refused = client.post("/tasks/countdown", data={"seconds": "0", "csrf_token": csrf_token(client)})
+    assert refused.status_code == 400 and "Form expired" not in refused.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', refused.get_data(as_text=True))
+    accepted = client.post("/tasks/countdown", data={"seconds": "5", "csrf_token": token.group(1)})
+    assert accepted.status_code == 303, accepted.get_data(as_text=True)[:800]
+    assert jobs_in_redis(connection) == 1
+
+
 def test_why_form_and_every_job_action_refuse_a_missing_or_wrong_csrf_token(csrf_app, connection):
     client = csrf_app.test_client()
     token = csrf_token(client)

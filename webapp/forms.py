@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FileField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     SelectField,
@@ -17,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -37,6 +39,26 @@ def time_zone(name: str) -> ZoneInfo | None:
         return None
 
 
+class TokenOnRenderField(CSRFTokenField):
+    """The form's CSRF token field, signing this browser's token when the form is shown, not each
+    time a form object is built. WTForms signs a fresh one in ``process``: for a submission that is
+    valid (CSRFProtect has checked the token it was sent) and is never shown again, that is an
+    unused signature, about 40 µs of the form POST (docs/benchmarks.md). Shown again (invalid
+    input), the form gets its token as before."""
+
+    def process(self, *args, **kwargs):
+        HiddenField.process(self, *args, **kwargs)
+
+    def _value(self):
+        if self.current_token is None:
+            self.current_token = self.csrf_impl.generate_csrf_token(self)
+        return self.current_token
+
+
+class TokenOnRenderCSRF(FlaskForm.Meta.csrf_class):
+    field_class = TokenOnRenderField
+
+
 class PostedForm(FlaskForm):
     """Reads a submission only as an HTML form sends it (form-encoded or multipart), never as JSON.
 
@@ -45,6 +67,8 @@ class PostedForm(FlaskForm):
     """
 
     class Meta(FlaskForm.Meta):
+        csrf_class = TokenOnRenderCSRF
+
         def wrap_formdata(self, form, formdata):
             if request.method == "POST" and formdata is not None and not hasattr(formdata, "getlist"):
                 return CombinedMultiDict((request.files, request.form))
