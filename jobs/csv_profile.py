@@ -1,9 +1,13 @@
-"""csv_profile: per-column statistics of an uploaded CSV, streamed in batches of rows.
+"""csv_profile: per-column statistics of an uploaded CSV.
 
-The work is done column-wise on batches (``zip(*rows)``), so most of it runs in C: counting
-missing cells, ``Counter.update`` for distinct and top values, ``map(int/float)`` for numbers.
-Distinct values are exact up to ``EXACT_DISTINCT``; past that a column switches to a k-minimum-values
-estimate over the hashes of its values (and its top values become approximate).
+Two engines give the same profile. The fast one (``jobs/csv_fast.py``) parses and aggregates whole
+columns with Polars. This module's own engine is the reference and the fallback for what the fast
+one hands back (ragged rows, blank lines, odd dialects, numbers only Python's rules read): it streams
+the rows with Python's ``csv`` in batches and works column-wise (``zip(*rows)``), so most of it
+runs in C: counting missing cells, ``Counter.update`` for distinct and top values, ``map(int/float)``
+for numbers. Distinct values are exact up to ``EXACT_DISTINCT``; past that the Python engine
+switches to a k-minimum-values estimate over the hashes of its values (and its top values become
+approximate), the fast one to Polars' HyperLogLog.
 """
 
 import csv
@@ -13,10 +17,11 @@ import json
 import logging
 import math
 import operator
-import re
 from collections import Counter
 from itertools import islice, repeat
 
+from jobs import csv_fast
+from jobs.csv_rules import HUGE, THOUSANDS, fits_a_float, top_values
 from jobs.errors import TaskInputError
 from jobs.progress import report
 from jobs.taskio import check_upload, decode_text, human_size, read_upload, save_output
@@ -26,10 +31,7 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 512
 EXACT_DISTINCT = 50_000
 KMV_K = 1024
-TOP_VALUES = 5
-MAX_VALUE_CHARS = 100
 DELIMITERS = ",;\t|"
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _HASH_SPACE = 2.0**64
 
 
@@ -54,6 +56,8 @@ def _to_numbers(values, as_int: bool):
                 numbers.append(float(value.replace(",", "")))
     if not as_int and not all(map(math.isfinite, numbers)):
         return None
+    if as_int and not fits_a_float(numbers):
+        return None  # read as floats next: they are infinite, so the column is text
     return numbers
 
 
@@ -162,7 +166,7 @@ class Column:
         if kind in ("integer", "number"):
             out.update(numeric_stats(self.numbers))
         else:
-            out["top"] = [[value[:MAX_VALUE_CHARS], n] for value, n in self.counts.most_common(TOP_VALUES)]
+            out["top"] = top_values(self.counts)
             out["top_exact"] = self.top_exact
         return out
 
@@ -173,19 +177,24 @@ def numeric_stats(numbers: list) -> dict:
     n = len(numbers)
     mid = n // 2
     median = numbers[mid] if n % 2 else (numbers[mid - 1] + numbers[mid]) / 2
+    scale = max(abs(numbers[0]), abs(numbers[-1]))
+    if scale <= HUGE:
+        mean, stddev = _moments(numbers, numbers[mid])
+    else:  # squares (or sums) of such numbers overflow a float: work on them scaled down
+        mean, stddev = _moments([x / scale for x in numbers], numbers[mid] / scale)
+        mean, stddev = mean * scale, stddev * scale
+    return {"min": numbers[0], "max": numbers[-1], "mean": mean, "median": median, "stddev": stddev}
+
+
+def _moments(numbers: list, shift) -> tuple[float, float]:
+    """Mean and sample standard deviation; squares taken around ``shift`` (the median), so a large
+    offset (timestamps, ids) does not cancel out."""
+    n = len(numbers)
     mean = math.fsum(numbers) / n
-    # Squares taken around the median, so a large offset (timestamps, ids) does not cancel out.
-    shift = numbers[mid]
     squares = math.fsum(map(pow, map(operator.sub, numbers, repeat(shift)), repeat(2)))
     offset = mean - shift
     variance = max(0.0, (squares - n * offset * offset) / (n - 1)) if n > 1 else 0.0
-    return {
-        "min": numbers[0],
-        "max": numbers[-1],
-        "mean": mean,
-        "median": median,
-        "stddev": math.sqrt(variance),
-    }
+    return mean, math.sqrt(variance)
 
 
 def sniff_dialect(sample: str):
@@ -206,9 +215,45 @@ def header_names(row: list[str]) -> list[str]:
     return names
 
 
-def profile_text(text: str, progress=None) -> dict:
-    """Profiles CSV text whose first row is the header; ``progress(done, total)`` gets characters."""
+def profile_text(text: str, progress=None, engine: str = "auto", data: bytes | None = None) -> dict:
+    """Profiles CSV text whose first row is the header; ``progress(done, total)`` gets characters.
+
+    ``engine``: "auto" (the fast engine when it can, else this module's), or "python" (the reference).
+    ``data``: the bytes ``text`` was decoded from, if at hand (the fast engine may parse them as they are).
+    """
     dialect = sniff_dialect(text[:65536])
+    if engine == "auto" and csv_fast.available():
+        profile = _profile_fast(text, dialect, data)
+        if profile is not None:
+            if progress:
+                progress(len(text), len(text))
+            return profile
+    return _profile_streaming(text, dialect, progress)
+
+
+def _profile_fast(text: str, dialect, data: bytes | None) -> dict | None:
+    header, offset = csv_fast.split_header(text, dialect)
+    if not header:
+        return None
+    names = header_names(header)
+    found = csv_fast.profile_rows(text, dialect, names, offset, EXACT_DISTINCT, Column, data)
+    if found is None:
+        return None
+    rows, columns = found
+    return _profile(rows, dialect, columns)
+
+
+def _profile(rows: int, dialect, columns: list[dict]) -> dict:
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(dialect.delimiter)
+    return {
+        "rows": rows,
+        "delimiter": delimiter or dialect.delimiter,
+        "distinct_limit": EXACT_DISTINCT,
+        "columns": columns,
+    }
+
+
+def _profile_streaming(text: str, dialect, progress=None) -> dict:
     stream = io.StringIO(text)
     reader = csv.reader(stream, dialect)
     try:
@@ -229,6 +274,8 @@ def profile_text(text: str, progress=None) -> dict:
             if 0 in lengths:
                 batch = [row for row in batch if row]
                 lengths.discard(0)
+                if not batch:
+                    continue
             if lengths and lengths != {width}:
                 index, row = next((i, r) for i, r in enumerate(batch) if len(r) != width)
                 raise TaskInputError(
@@ -242,17 +289,11 @@ def profile_text(text: str, progress=None) -> dict:
                 progress(stream.tell(), total)
     except csv.Error as exc:
         raise TaskInputError(f"The CSV file could not be read near line {reader.line_num}: {exc}.") from exc
-    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(dialect.delimiter)
-    return {
-        "rows": rows_done,
-        "delimiter": delimiter or dialect.delimiter,
-        "distinct_limit": EXACT_DISTINCT,
-        "columns": [column.summary() for column in columns],
-    }
+    return _profile(rows_done, dialect, [column.summary() for column in columns])
 
 
-def profile_bytes(data: bytes, progress=None) -> dict:
-    return profile_text(decode_text(data, "The CSV file"), progress)
+def profile_bytes(data: bytes, progress=None, engine: str = "auto") -> dict:
+    return profile_text(decode_text(data, "The CSV file"), progress, engine, data)
 
 
 def to_csv(profile: dict) -> bytes:

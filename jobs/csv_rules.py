@@ -1,0 +1,32 @@
+"""What both csv_profile engines agree on: what counts as a number, how many top values, how long."""
+
+import heapq
+import re
+import sys
+
+TOP_VALUES = 5
+MAX_VALUE_CHARS = 100
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# Numbers past this are scaled down before squaring or summing, which would overflow a float.
+HUGE = 1e150
+_FLOAT_MAX = sys.float_info.max
+
+
+def fits_a_float(integers: list) -> bool:
+    """Integers too long for a float (hundreds of digits) are identifiers, not quantities."""
+    return min(integers) >= -_FLOAT_MAX and max(integers) <= _FLOAT_MAX
+
+
+def is_number(value: str) -> bool:
+    """Python's ``float`` reads it, or it is a number with thousands separators ("1,234.5")."""
+    try:
+        float(value)
+    except ValueError:
+        return bool(THOUSANDS.fullmatch(value.strip()))
+    return True
+
+
+def top_values(counts) -> list:
+    """The most frequent values as ``[value, count]``, ties by value, values cut to MAX_VALUE_CHARS."""
+    top = heapq.nsmallest(TOP_VALUES, counts.items(), key=lambda item: (-item[1], item[0]))
+    return [[value[:MAX_VALUE_CHARS], n] for value, n in top]
