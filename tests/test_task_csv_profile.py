@@ -222,3 +222,21 @@ def test_api_without_an_upload_is_a_clear_400(client):
     response = client.post("/api/jobs", json={"task": "csv_profile", "params": {}})
     assert response.status_code == 400
     assert response.get_json()["error"] == "Choose a CSV file to upload."
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+def test_the_page_marks_estimates_and_approximate_top_values(app, monkeypatch, engine):
+    """Past the bound both engines estimate distinct counts; only the Python engine's top values
+    of such a column are approximate, and the page says which."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(csv_profile, "EXACT_DISTINCT", 100)
+    text = "v\n" + "".join(f"value{i % 300}\n" for i in range(1_000))
+    profile = profile_text(text, engine=engine)
+    job = SimpleNamespace(id="x", result={"summary": "s", **profile, "files": []})
+    with app.test_request_context():
+        html = app.jinja_env.get_template("results/csv_profile.html").render(job=job)
+    assert "Distinct counts marked ≈ are estimates" in html
+    top_exact = profile["columns"][0]["top_exact"]
+    assert ("Top values marked ≈ are approximate." in html) is (not top_exact)
+    assert top_exact is (engine == "auto")
