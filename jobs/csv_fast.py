@@ -3,11 +3,14 @@
 It gives the same profile as the streaming Python engine in ``jobs/csv_profile.py`` (the reference:
 Python's ``csv`` and the same number rules), or ``None`` when a file needs that engine's exact
 behaviour: ragged rows (so the user gets the one-sentence message), blank lines, bare-CR line
-endings, dialects Polars does not parse (escape characters, spaces after delimiters), anything Polars
-refuses. On well-formed CSV (RFC 4180: what spreadsheets and CSV writers produce) the two agree
-exactly; where quotes are malformed (``"ab"c``) Polars mostly refuses and the file goes to the
-Python engine, and in the cases it does not, its reading of the broken field stands. A column whose values are not all plainly numeric or plainly not (thousands separators,
-spaces around numbers, numbers past 64 bits) is handed to the Python engine's ``Column`` alone.
+endings, dialects Polars does not parse (escape characters, spaces after delimiters), anything
+Polars refuses. A column whose values are not all plainly numeric or plainly not (thousands
+separators, spaces around numbers, numbers past 64 bits) is handed to the Python engine's
+``Column`` alone.
+
+On well-formed CSV (RFC 4180: what spreadsheets and CSV writers produce) the two engines agree
+exactly. Where quotes are malformed (``"ab"c``) Polars mostly refuses, so the Python engine reads
+the file; in the few cases it does not refuse, its reading of the broken field stands.
 
 Polars is imported on first use, inside the RQ work horse: its thread pool must not exist in a
 process that forks (the worker's main process never imports it).
@@ -60,7 +63,7 @@ def _supported(dialect, body: str, width: int) -> bool:
     if "\r" in body and body.count("\r") != body.count("\r\n"):
         return False  # a CR on its own is a line end to Python's csv; Polars drops it
     # Python's csv skips blank lines; Polars reads them as rows of empty values. With two columns or
-    # more such a row is short (see _has_short_rows); with one it looks like a missing value.
+    # more such a row is short (see _disagrees); with one it looks like a missing value.
     return width > 1 or not ("\n\n" in body or "\n\r\n" in body)
 
 
