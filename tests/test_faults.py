@@ -12,7 +12,7 @@ import time
 
 import pytest
 import requests
-from rq import Worker
+from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -22,7 +22,7 @@ from jobs.runner import load_task_module
 from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
 from webapp import create_app, lost_workers
 from webapp.jobview import LOST, LOST_BEFORE_START, readable_error
-from webapp.queues import enqueue_task
+from webapp.queues import enqueue_task, read_job
 
 #: shorter heartbeats and maintenance than the Procfile's, for the tests that are not about them
 FAST = ["--job-monitoring-interval", "1", "--maintenance-interval", "2", "--worker-ttl", "17"]
@@ -223,6 +223,23 @@ def test_one_look_finds_an_expired_entry_an_orphan_and_the_queue_position(client
     connection.zrem("rq:wip:default", "other:e2")
     assert "next in line" in page(client, ids[1])
     assert "1 job ahead" in page(client, ids[2])
+
+
+def test_a_job_on_a_queue_the_site_does_not_know_is_still_settled_and_placed(client, connection):
+    """read_job's one script call looks at the site's own queues; a job on another (an operator's
+    own, with the same JSON jobs) is looked at with one more call, and shows the same."""
+    queue = Queue("elsewhere", connection=connection, serializer=JSONSerializer)
+    ids = [
+        queue.enqueue("jobs.runner.execute", "countdown", {"seconds": 1}, meta={"task": "countdown"}).id
+        for _ in range(2)
+    ]
+    assert api(client, ids[1])["status"] == "queued"
+    assert "1 job ahead" in page(client, ids[1])
+    with client.application.test_request_context():
+        assert [read_job(job_id).position for job_id in ids] == [0, 1]
+        assert connection.lrem(queue.key, 0, ids[0]) == 1
+        assert read_job(ids[0]).position is None  # orphaned: seen once, requeued only once seen again
+    assert connection.keys(f"jobdeck:orphan:{ids[0]}:*")  # the first sighting, as on the site's queues
 
 
 def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection):

@@ -105,22 +105,28 @@ def _orphan_script(connection, job: Job, requeue: bool) -> bool:
 
 
 # What the site needs to know of a job it shows, read in one atomic step (one round trip): whether
-# the job's queue has an expired started-registry entry (a lost worker's: ZCOUNT up to ARGV[2], the
-# time now), whether the job is orphaned (the same test as _ORPHAN, without the requeue), and where
-# it stands in its queue (the LPOS that test makes anyway). Returns {expired, orphaned, position}:
-# position -1 when the job is on no queue, -2 when it is not "queued" (the caller then asks itself).
-_LOOK = b"""
-local expired = 0
-if redis.call('ZCOUNT', KEYS[5], 0, ARGV[2]) > 0 then expired = 1 end
-if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return {expired, 0, -2} end
-local position = redis.call('LPOS', KEYS[2], ARGV[1])
-if position then return {expired, 0, position} end
-if redis.call('LPOS', KEYS[3], ARGV[1]) then return {expired, 0, -1} end
-for _, execution in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
-  if redis.call('ZSCORE', KEYS[5], ARGV[1] .. ':' .. execution) then return {expired, 0, -1} end
+# the job's queue has an expired started-registry entry (a lost worker's: ZCOUNT up to `now`),
+# whether the job is orphaned (the same test as _ORPHAN, without the requeue), and where it stands
+# in its queue (the LPOS that test makes anyway). Returns {expired, orphaned, position}: position -1
+# when the job is on no queue, -2 when it is not "queued" (the caller then asks itself).
+# A Lua function, so that queues.read_job's script can make the same look in its own call.
+LOOK_FUNCTION = """
+local function look(job, queue, intermediate, executions, started, id, now)
+  local expired = 0
+  if redis.call('ZCOUNT', started, 0, now) > 0 then expired = 1 end
+  if redis.call('HGET', job, 'status') ~= 'queued' then return {expired, 0, -2} end
+  local position = redis.call('LPOS', queue, id)
+  if position then return {expired, 0, position} end
+  if redis.call('LPOS', intermediate, id) then return {expired, 0, -1} end
+  for _, execution in ipairs(redis.call('ZRANGE', executions, 0, -1)) do
+    if redis.call('ZSCORE', started, id .. ':' .. execution) then return {expired, 0, -1} end
+  end
+  return {expired, 1, -1}
 end
-return {expired, 1, -1}
 """
+_LOOK = (
+    LOOK_FUNCTION + "return look(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2])"
+).encode()
 _LOOK_SCRIPT = Script(None, _LOOK)  # bytes: no client needed for its SHA; each call names the client
 
 
@@ -140,19 +146,32 @@ class Look:
     position: "int | None | _Unknown"  # jobs ahead in its queue; None when on no queue
 
 
-def look(connection, job: Job) -> Look:
-    queue_key = Queue.redis_queue_namespace_prefix + job.origin
-    keys = [
-        job.key,
+def queue_keys(queue_name: str) -> tuple[str, str, str]:
+    """The queue's list, its single-queue workers' in-flight list and its started registry."""
+    queue_key = Queue.redis_queue_namespace_prefix + queue_name
+    return (
         queue_key,
         IntermediateQueue.get_intermediate_queue_key(queue_key),
-        ExecutionRegistry.key_template.format(job.id),
-        StartedJobRegistry.key_template.format(job.origin),
-    ]
-    expired, orphaned, position = _LOOK_SCRIPT(keys=keys, args=[job.id, time.time()], client=connection)
+        StartedJobRegistry.key_template.format(queue_name),
+    )
+
+
+def execution_key(job_id: str) -> str:
+    return ExecutionRegistry.key_template.format(job_id)
+
+
+def as_look(reply) -> Look:
+    """The Lua look's {expired, orphaned, position} as a Look."""
+    expired, orphaned, position = reply
     return Look(
         bool(expired), bool(orphaned), UNKNOWN if position == -2 else None if position < 0 else position
     )
+
+
+def look(connection, job: Job) -> Look:
+    queue, intermediate, started = queue_keys(job.origin)
+    keys = [job.key, queue, intermediate, execution_key(job.id), started]
+    return as_look(_LOOK_SCRIPT(keys=keys, args=[job.id, time.time()], client=connection))
 
 
 def requeue_orphan(connection, job: Job) -> bool:
@@ -182,11 +201,12 @@ def settle(job: Job) -> Job:
     return settle_and_locate(job)[0]
 
 
-def settle_and_locate(job: Job) -> tuple[Job, "int | None | _Unknown"]:
+def settle_and_locate(job: Job, seen: Look | None = None) -> tuple[Job, "int | None | _Unknown"]:
     """``settle``, and the settled job's position in its queue when it is queued (else UNKNOWN).
 
-    A queued or started job costs one round trip (``look``) when nothing is wrong; the rare cleanup
-    or requeue reads again, in the order the checks always had: cleanup first, then the orphan test.
+    ``seen``: the look made when the job was read (``queues.read_job`` makes it in the same script
+    call); without it, a queued or started job costs one round trip (``look``). The rare cleanup or
+    requeue reads again, in the order the checks always had: cleanup first, then the orphan test.
     """
     connection = job.connection
     status = job.get_status(refresh=False)
@@ -194,7 +214,7 @@ def settle_and_locate(job: Job) -> tuple[Job, "int | None | _Unknown"]:
     try:
         # "queued" too: a worker that died after registering the start, before the job said so
         if status in (JobStatus.STARTED, JobStatus.QUEUED):
-            seen = look(connection, job)
+            seen = seen or look(connection, job)
             if seen.expired:
                 if clean_started(connection, job.origin):
                     job.refresh()

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import redis
 from flask import current_app
+from redis.commands.core import Script
 from rq import Queue, Retry
 from rq.job import Job, parse_job_id
 from rq.results import Result
@@ -66,39 +67,68 @@ class JobRead(NamedTuple):
     position: object = lost_workers.UNKNOWN
 
 
+# Everything a job's page or API answer shows, in one atomic script call: the job's hash, its latest
+# result, its log lines and, when the job is on one of the site's queues (whose keys are declared),
+# lost_workers' look (an expired registry entry, an orphan, the queue position).
+# KEYS: job hash, result stream, log, the job's executions, then (queue, in-flight list, started
+# registry) per name in ARGV[4:]. ARGV: job id, time now, "1" to read the log, the queue names.
+_READ = (
+    lost_workers.LOOK_FUNCTION
+    + """
+local job = redis.call('HGETALL', KEYS[1])
+if #job == 0 then return {job, {}, {}, 0} end
+local result = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local lines = {}
+if ARGV[3] == '1' then lines = redis.call('LRANGE', KEYS[3], 0, -1) end
+local seen = 0
+local origin = redis.call('HGET', KEYS[1], 'origin')
+for i = 4, #ARGV do
+  if ARGV[i] == origin then
+    local k = 5 + (i - 4) * 3
+    seen = look(KEYS[1], KEYS[k], KEYS[k + 1], KEYS[4], KEYS[k + 2], ARGV[1], ARGV[2])
+  end
+end
+return {job, result, lines, seen}
+"""
+).encode()
+_READ_SCRIPT = Script(None, _READ)
+_QUEUE_KEYS = [key for name in QUEUE_NAMES for key in lost_workers.queue_keys(name)]
+
+
+def _pairs(flat: list) -> dict:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
 def read_job(job_id: str, log: bool = True) -> JobRead:
-    """The job (as ``fetch_job``) and its log lines, read in one round trip to Redis, then settled
-    (``lost_workers``: one more round trip for a queued or started job, which also finds a queued
-    job's position in its queue).
+    """The job (as ``fetch_job``), its log lines and, for a queued job, its position in its queue:
+    one round trip to Redis (``_READ``), then settled (``lost_workers``) with what it found.
 
     ``Job.fetch`` reads the job's hash, then ``return_value()`` reads its result stream, then the
-    page reads the log: three round trips, about a third of a job page's time (bench/web.py).
-    Here one pipeline reads all three, and the result is handed to the job as RQ's own cache
-    (``_cached_result``, used by ``return_value()`` and ``exc_info``; were it renamed, they would
-    read the stream themselves, as before).
+    page reads the log, then the lost-worker checks and the queue position: up to five round trips,
+    each a large part of a job page's time (bench/web.py). The result is handed to the job as RQ's
+    own cache (``_cached_result``, used by ``return_value()`` and ``exc_info``; were it renamed,
+    they would read the stream themselves, as before). A job on a queue the site does not know of
+    is settled with one more round trip.
 
     RQ decodes a job's call lazily and keeps undecodable meta as ``{"unserialized": ...}``, so both
     are checked here: a job the site cannot read as JSON is not one of its jobs.
     """
     connection = get_redis()
     job_id = parse_job_id(job_id)
-    pipe = connection.pipeline(transaction=False)
-    pipe.hgetall(Job.key_for(job_id))
-    pipe.xrevrange(Result.get_key(job_id), "+", "-", count=1)
-    if log:
-        pipe.lrange(log_key(job_id), 0, -1)
-    raw, latest, *lines = pipe.execute()
-    lines = [line.decode("utf-8", "replace") for line in (lines[0] if lines else [])]
-    if not raw:
-        return JobRead(None, lines)
+    keys = [Job.key_for(job_id), Result.get_key(job_id), log_key(job_id), lost_workers.execution_key(job_id)]
+    args = [job_id, time.time(), "1" if log else "0", *QUEUE_NAMES]
+    flat, latest, lines, seen = _READ_SCRIPT(keys=keys + _QUEUE_KEYS, args=args, client=connection)
+    if not flat:
+        return JobRead(None, [])
+    lines = [line.decode("utf-8", "replace") for line in lines]
     try:
         job = Job(job_id, connection=connection, serializer=JSONSerializer)
-        job.restore(raw)
+        job.restore(_pairs(flat))
         job.func_name  # noqa: B018 (decodes the call now, not in the middle of a page)
         if latest:
-            result_id, payload = latest[0]
+            result_id, fields = latest[0]
             job._cached_result = Result.restore(
-                job_id, result_id.decode(), payload, connection=connection, serializer=JSONSerializer
+                job_id, result_id.decode(), _pairs(fields), connection=connection, serializer=JSONSerializer
             )
     except Exception:  # DeserializationError, or a hash that is not an RQ job
         return JobRead(None, lines)
@@ -106,7 +136,7 @@ def read_job(job_id: str, log: bool = True) -> JobRead:
         return JobRead(None, lines)
     before = (job.get_status(refresh=False), job.enqueued_at)
     # a job whose worker was lost shows as such, not as running
-    job, position = lost_workers.settle_and_locate(job)
+    job, position = lost_workers.settle_and_locate(job, lost_workers.as_look(seen) if seen else None)
     if log and (job.get_status(refresh=False), job.enqueued_at) != before:
         lines = read_log(connection, job_id)  # settling it failed or requeued it, and logged why
     return JobRead(job, lines, position)
