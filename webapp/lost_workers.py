@@ -16,8 +16,9 @@ horse marks the job "started". A worker killed along the way leaves:
   nothing would ever run or fail it. When the site sees that twice, ``ORPHAN_GRACE`` seconds apart,
   it pushes the job back on its queue. It had not started, so nothing runs twice.
 
-Both checks, and the job's place in its queue that the page shows, are one Lua script call (``look``):
-a queued job's page costs two round trips to Redis (the job, then this), not four.
+Both checks, and the job's place in its queue that the page shows, are one Lua function (``look``),
+which ``queues.read_job`` runs in the same script call that reads the job: a queued job's page costs
+one round trip to Redis (two for a job on a queue the site does not know), not four.
 """
 
 import logging
