@@ -1,8 +1,15 @@
 import pytest
 import redis
 
-from tests.support import TEST_CONFIG, RedisServer, WorkerProcess
+from tests.support import TEST_CONFIG, RedisServer, WorkerProcess, reap_workers
 from webapp import create_app
+
+
+@pytest.fixture(autouse=True)
+def no_worker_outlives_its_test():
+    """Whatever a test's workers left running (a scheduler, a horse) ends with the test."""
+    yield
+    reap_workers()
 
 
 @pytest.fixture(scope="session")

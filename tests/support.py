@@ -145,7 +145,15 @@ def procfile_command(name: str) -> list[str]:
 
 
 class WorkerProcess:
-    """The Procfile's worker command, run as it stands against a given Redis."""
+    """The Procfile's worker command, run as it stands against a given Redis.
+
+    Every one started is remembered until ``reap_workers()`` (after each test, tests/conftest.py):
+    a worker killed with SIGKILL leaves its scheduler process, and maybe its work horse, running,
+    and they would go on writing to the next test's Redis (the same server, or another run's on a
+    reused port).
+    """
+
+    started: list["WorkerProcess"] = []
 
     def __init__(
         self,
@@ -161,6 +169,7 @@ class WorkerProcess:
         self.log = log
         self.environ = os.environ if environ is None else environ  # the rest of the worker's environment
         self.process = None
+        self.family: set[int] = set()  # its pid and its children's, as last seen
 
     def start(self) -> "WorkerProcess":
         command = procfile_command("worker")
@@ -170,6 +179,7 @@ class WorkerProcess:
         env = {**self.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        WorkerProcess.started.append(self)
         from rq import Worker
 
         from webapp import redis_url  # the same parsing as the worker's (rediss://, redis+sentinel://)
@@ -196,7 +206,7 @@ class WorkerProcess:
         """SIGKILL the worker, its work horse and its scheduler, as when its machine dies."""
         os.kill(self.pid, signal.SIGSTOP)  # so it forks no new horse while its children are listed
         wait_until(lambda: process_state(self.pid) in ("T", None), timeout=5, message="the worker to stop")
-        for pid in [self.pid, *child_pids(self.pid)]:
+        for pid in self.note_family():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.process.wait()
@@ -206,6 +216,7 @@ class WorkerProcess:
         if self.process is None:
             return None
         if self.process.poll() is None:
+            self.note_family()
             self.process.send_signal(sig)
             try:
                 self.process.wait(timeout=timeout)
@@ -215,6 +226,32 @@ class WorkerProcess:
         code = self.process.returncode
         self.process = None
         return code
+
+    def note_family(self) -> set[int]:
+        """Its pid and its children's now (remembered for reap_workers)."""
+        family = {self.pid, *child_pids(self.pid)}
+        self.family |= family
+        return family
+
+
+def reap_workers() -> None:
+    """Stop every worker started since the last call, with whatever it left running (SIGKILL)."""
+    for worker in WorkerProcess.started:
+        if worker.process is not None and worker.process.poll() is None:
+            worker.crash()
+        for pid in worker.family:
+            if _is_rq_process(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    WorkerProcess.started.clear()
+
+
+def _is_rq_process(pid: int) -> bool:
+    """Still there, and an rq worker, scheduler or work horse (not a new process on a reused pid)."""
+    try:
+        return b"rq" in (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 class WebProcess:
