@@ -18,7 +18,7 @@ process that forks (the worker's main process never imports it).
 
 import csv
 
-from jobs.csv_rules import HUGE, MAX_VALUE_CHARS, TOP_VALUES, is_number
+from jobs.csv_rules import HUGE, MAX_VALUE_CHARS, TOP_VALUES, is_number, python_reads
 
 
 def available() -> bool:
@@ -182,20 +182,12 @@ def _numbers(values, pl):
     if not as_int.has_nulls():
         return as_int
     first_non_int = values.filter(as_int.is_null()).head(1).item()
-    if _python_reads(int, first_non_int):
+    if python_reads(int, first_non_int):
         return False  # past 64 bits, spaces, "1_000", other scripts' digits
     numbers = values.cast(pl.Float64, strict=False)
     if not numbers.has_nulls():
         return numbers if numbers.is_finite().all() else False
     return False if is_number(values.filter(numbers.is_null()).head(1).item()) else None
-
-
-def _python_reads(kind, value: str) -> bool:
-    try:
-        kind(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _numeric_stats(numbers, pl) -> dict:

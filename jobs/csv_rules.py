@@ -17,13 +17,18 @@ def fits_a_float(integers: list) -> bool:
     return min(integers) >= -_FLOAT_MAX and max(integers) <= _FLOAT_MAX
 
 
+def python_reads(kind, value: str) -> bool:
+    """Whether ``kind`` (``int`` or ``float``) reads the value."""
+    try:
+        kind(value)
+    except ValueError:
+        return False
+    return True
+
+
 def is_number(value: str) -> bool:
     """Python's ``float`` reads it, or it is a number with thousands separators ("1,234.5")."""
-    try:
-        float(value)
-    except ValueError:
-        return bool(THOUSANDS.fullmatch(value.strip()))
-    return True
+    return python_reads(float, value) or bool(THOUSANDS.fullmatch(value.strip()))
 
 
 def top_values(counts) -> list:
