@@ -76,38 +76,10 @@ def clean_started(connection, queue_name: str) -> bool:
 # A job is orphaned when it says "queued" but is on no queue (nor a single-queue worker's in-flight
 # list) and no execution of it is registered as started: a worker popped it and died before it could
 # register starting it. (Once registered, the job is RQ's to fail or retry when that entry expires.)
-# With ARGV[2] == "1" an orphaned job is pushed back on its queue in the same atomic step.
-_ORPHAN = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
-if redis.call('LPOS', KEYS[2], ARGV[1]) or redis.call('LPOS', KEYS[3], ARGV[1]) then return 0 end
-for _, execution in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
-  if redis.call('ZSCORE', KEYS[5], ARGV[1] .. ':' .. execution) then return 0 end
-end
-if ARGV[2] == '1' then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
-  redis.call('SADD', KEYS[6], KEYS[2])
-end
-return 1
-"""
-
-
-def _orphan_script(connection, job: Job, requeue: bool) -> bool:
-    queue = Queue(job.origin, connection=connection, serializer=JSONSerializer)
-    keys = [
-        job.key,
-        queue.key,
-        IntermediateQueue.get_intermediate_queue_key(queue.key),
-        ExecutionRegistry(job.id, connection=connection).key,
-        StartedJobRegistry(job.origin, connection=connection).key,
-        Queue.redis_queues_keys,
-    ]
-    script = connection.register_script(_ORPHAN)
-    return bool(script(keys=keys, args=[job.id, "1" if requeue else "0"]))
-
-
+#
 # What the site needs to know of a job it shows, read in one atomic step (one round trip): whether
 # the job's queue has an expired started-registry entry (a lost worker's: ZCOUNT up to `now`),
-# whether the job is orphaned (the same test as _ORPHAN, without the requeue), and where it stands
+# whether the job is orphaned, and where it stands
 # in its queue (the LPOS that test makes anyway). Returns {expired, orphaned, position}: position -1
 # when the job is on no queue, -2 when it is not "queued" (the caller then asks itself).
 # A Lua function, so that queues.read_job's script can make the same look in its own call.
@@ -129,6 +101,17 @@ _LOOK = (
     LOOK_FUNCTION + "return look(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2])"
 ).encode()
 _LOOK_SCRIPT = Script(None, _LOOK)  # bytes: no client needed for its SHA; each call names the client
+# The same look, and an orphaned job pushed back on its queue in the same atomic step.
+_REQUEUE_ORPHAN = (
+    LOOK_FUNCTION
+    + """
+if look(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2])[2] == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[6], KEYS[2])
+return 1
+"""
+).encode()
+_REQUEUE_ORPHAN_SCRIPT = Script(None, _REQUEUE_ORPHAN)
 
 
 class _Unknown:
@@ -169,10 +152,13 @@ def as_look(reply) -> Look:
     )
 
 
-def look(connection, job: Job) -> Look:
+def _look_keys(job: Job) -> list[str]:
     queue, intermediate, started = queue_keys(job.origin)
-    keys = [job.key, queue, intermediate, execution_key(job.id), started]
-    return as_look(_LOOK_SCRIPT(keys=keys, args=[job.id, time.time()], client=connection))
+    return [job.key, queue, intermediate, execution_key(job.id), started]
+
+
+def look(connection, job: Job) -> Look:
+    return as_look(_LOOK_SCRIPT(keys=_look_keys(job), args=[job.id, time.time()], client=connection))
 
 
 def requeue_orphan(connection, job: Job) -> bool:
@@ -185,7 +171,8 @@ def requeue_orphan(connection, job: Job) -> bool:
     first = float(connection.get(sighting) or now)
     if now - first < ORPHAN_GRACE or not connection.delete(sighting):  # the DEL is the claim
         return False
-    if not _orphan_script(connection, job, requeue=True):
+    keys = [*_look_keys(job), Queue.redis_queues_keys]
+    if not _REQUEUE_ORPHAN_SCRIPT(keys=keys, args=[job.id, time.time()], client=connection):
         return False
     log.warning("Job %s was taken off its queue by a worker that was lost; queued it again", job.id)
     append_line(
