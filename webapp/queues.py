@@ -50,13 +50,7 @@ def get_queue(name: str) -> Queue:
 
 def fetch_job(job_id: str) -> Job | None:
     """The RQ job, or None when it never existed, has expired, or is not JSON (e.g. pickled)."""
-    return fetch_job_with_log(job_id, log=False)[0]
-
-
-def fetch_job_with_log(job_id: str, log: bool = True) -> tuple[Job | None, list[str]]:
-    """The job (as ``fetch_job``) and its log lines (``read_job`` without the queue position)."""
-    found = read_job(job_id, log=log)
-    return found.job, found.log
+    return read_job(job_id, log=False).job
 
 
 class JobRead(NamedTuple):
