@@ -160,7 +160,8 @@ def from_job(job: Job, with_result: bool = True) -> JobView:
     if with_result and status == "finished":
         view.result = job.return_value()
     elif with_result and status == "failed":
-        latest = job.latest_result()
+        # the result queues.read_job read with the job (RQ's own cache); otherwise read it now
+        latest = getattr(job, "_cached_result", None) or job.latest_result()
         view.traceback = latest.exc_string if latest else None
         view.error = readable_error(view.traceback, job.timeout)
     elif status == "stopped":
