@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.profile_web /jobs/<id> [--method POST --body '{...}' --json]
     .venv/bin/python -m bench.profile_web --finished-job   # a finished countdown's page
     .venv/bin/python -m bench.profile_web --queued-job --api   # a queued one's (4 ahead) API read
+    .venv/bin/python -m bench.profile_web --form   # the countdown form's POST, with its CSRF token
 
 Starts its own redis-server and the Procfile's gunicorn with one worker, prints the functions with
 the largest share of samples (inclusive) and keeps the collapsed stacks for a flame graph.
@@ -23,6 +24,7 @@ from rq.serializers import JSONSerializer
 
 from bench import loadgen
 from bench.harness import VENV_BIN, RedisServer, WebServer
+from bench.web import form_session
 
 
 def shares(raw: Path, top: int) -> list[tuple[float, str]]:
@@ -48,6 +50,9 @@ def main() -> None:
     parser.add_argument("--finished-job", action="store_true", help="profile a finished job's page")
     parser.add_argument("--queued-job", action="store_true", help="profile a queued job's page (4 ahead)")
     parser.add_argument("--api", action="store_true", help="with --*-job: GET /api/jobs/<id> instead")
+    parser.add_argument(
+        "--form", action="store_true", help="POST the countdown form (a browser's cookie and CSRF token)"
+    )
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--out", default="profile.txt")
     parser.add_argument("--top", type=int, default=40)
@@ -70,6 +75,10 @@ def main() -> None:
                         job_id = requests.post(f"{site.base}/api/jobs", json=body, timeout=10).json()["id"]
                 path = f"/api/jobs/{job_id}" if args.api else f"/jobs/{job_id}"
             headers = {"Content-Type": "application/json"} if args.json else None
+            if args.form:
+                path, args.method = "/tasks/countdown", "POST"
+                cookie, args.body = form_session(site)
+                headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
             load = threading.Thread(
                 target=lambda: print(
                     loadgen.run(site.base + path, args.seconds + 2, 2, args.method, args.body, headers)

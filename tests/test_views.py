@@ -106,10 +106,10 @@ def test_pages_answer_503_when_redis_is_down(redis_url):
 
 
 def test_the_job_pages_remembered_links_are_what_url_for_builds(app):
-    """job_pages.page_url_for keeps the links it built; they must be url_for's, under any script root."""
+    """links.url_builder keeps the links it built; they must be url_for's, under any script root."""
     from flask import url_for
 
-    from webapp.job_pages import page_url_for
+    from webapp.links import url_builder
 
     calls = [
         ("static", {"filename": "style.css"}),
@@ -125,7 +125,24 @@ def test_the_job_pages_remembered_links_are_what_url_for_builds(app):
     for root in ("", "/jobdeck"):
         for _ in range(2):  # built, then remembered
             with app.test_request_context("/jobs/x", base_url=f"http://localhost{root}/"):
-                build = page_url_for()
+                build = url_builder()
                 for endpoint, values in calls:
                     assert build(endpoint, **values) == url_for(endpoint, **values), (root, endpoint)
                 assert build("tasks.index").startswith(root + "/")
+
+
+def test_times_are_shown_in_utc_to_the_second():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from webapp.templating import format_time
+
+    paris = timezone(timedelta(hours=1))
+    cases = [
+        datetime(2026, 11, 25, 6, 10, 41, 123456, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2026, 11, 25, 7, 10, 41, tzinfo=paris),
+    ]
+    for dt in cases:
+        assert format_time(dt) == dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert format_time(cases[2]) == "2026-11-25 06:10:41 UTC"
+    assert format_time(None) == "—"

@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> "Flask":
     from flask import Flask
-    from flask_wtf import CSRFProtect
 
     from webapp import (
         api,
@@ -50,7 +49,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
     app.extensions["jobdeck"] = {"redis": queues.connect(app), "queues": {}}
-    csrf = CSRFProtect(app)
+    csrf = security.init_csrf(app)
     csrf.exempt(api.bp)
     security.init_app(app)
     errors.init_app(app)

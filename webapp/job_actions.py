@@ -15,6 +15,7 @@ from jobs.joblog import log_key
 from jobs.registry import get_task
 from webapp import history
 from webapp.identity import can_manage, owner_id
+from webapp.links import url_for_job
 from webapp.queues import enqueue_task, fetch_job, get_redis
 
 bp = Blueprint("job_actions", __name__)
@@ -33,7 +34,7 @@ def _job_for_action(job_id: str):
 
 
 def _back(job_id: str):
-    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
+    return redirect(url_for_job("job_pages.show", job_id), code=303)
 
 
 @bp.post("/jobs/<job_id>/cancel")

@@ -1,15 +1,15 @@
 """The job page and this browser's job history."""
 
-import re
 import time
 
-from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, render_template, request, session
 
 from jobs.registry import TASKS
 from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_insights import insights
 from webapp.jobview import ACTIVE, expired, from_job
+from webapp.links import url_builder
 from webapp.queues import get_redis, read_job
 
 bp = Blueprint("job_pages", __name__)
@@ -28,40 +28,6 @@ STATUSES = (
 )
 
 
-_URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")  # what URL quoting leaves as it is
-_MARK = "0jobid0"
-
-
-def page_url_for():
-    """A ``url_for`` for one render of a page, remembering per app and script root what it built:
-    the links every page has (the menu, the static files) whole, and a job's links (one ``job_id``
-    that URL quoting leaves alone, as the site's ids) as the text around the id. The job page has
-    ten links; building them with ``url_for`` was about a quarter of its template's time.
-    Anything else is built by ``url_for`` itself."""
-    roots = current_app.extensions["jobdeck"].setdefault("page_urls", {})
-    if len(roots) > 16:  # more script roots than a deployment has: do not grow without end
-        roots.clear()
-    cache = roots.setdefault(request.script_root, {})
-
-    def build(endpoint: str, **values) -> str:
-        if not values or (endpoint == "static" and len(values) == 1 and "filename" in values):
-            key = (endpoint, values.get("filename"))
-            url = cache.get(key)
-            if url is None:
-                url = cache[key] = url_for(endpoint, **values)
-            return url
-        job_id = values.get("job_id")
-        if len(values) == 1 and isinstance(job_id, str) and _URL_SAFE.fullmatch(job_id):
-            parts = cache.get((endpoint, _MARK))
-            if parts is None:
-                parts = cache[(endpoint, _MARK)] = url_for(endpoint, job_id=_MARK).split(_MARK)
-            if len(parts) == 2:
-                return parts[0] + job_id + parts[1]
-        return url_for(endpoint, **values)
-
-    return build
-
-
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
     job, log, position = read_job(job_id)
@@ -72,7 +38,7 @@ def show(job_id: str):
     view.log = log
     return render_template(
         "job.html",
-        url_for=page_url_for(),  # for job.html and base.html
+        url_for=url_builder(),  # for job.html and base.html
         job=view,
         refresh=current_app.config["REFRESH_SECONDS"] if view.is_active else None,
         show_traceback=is_admin(),

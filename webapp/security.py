@@ -117,6 +117,28 @@ class SessionInterface(SecureCookieSessionInterface):
         return serializer
 
 
+def init_csrf(app):
+    """Flask-WTF's CSRF protection, its check run only for the methods it protects.
+
+    Flask-WTF's own hook looks up the view's exemptions before it looks at the method, on every
+    request: about 6 µs of each GET (a job page, an API read; docs/benchmarks.md). This hook asks
+    for the method first, then runs the same check with the same exemptions
+    (``protect(apply_exemptions=True)``); tests/test_security.py covers forms without a token.
+    """
+    from flask_wtf import CSRFProtect
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # Flask-WTF's hook stands aside for this one
+    csrf = CSRFProtect(app)
+
+    @app.before_request
+    def check_csrf():
+        config = app.config
+        if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"]:
+            csrf.protect(apply_exemptions=True)
+
+    return csrf
+
+
 def proxy_hops(setting) -> int:
     """JOBDECK_TRUST_PROXY: a number of proxies, or yes/true/on for one; anything else believes none."""
     text = str(setting or "").strip().lower()

@@ -2,12 +2,13 @@
 
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 
 from jobs import storage
 from jobs.registry import TASKS, get_task
 from webapp.forms import FORMS
 from webapp.identity import owner_id
+from webapp.links import url_for_job
 from webapp.queues import enqueue_task, fetch_job, get_redis
 
 bp = Blueprint("tasks", __name__)
@@ -59,4 +60,4 @@ def submit(name: str):
         priority=form.priority.data or None,
         at=form.start_time(),
     )
-    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
+    return redirect(url_for_job("job_pages.show", job_id), code=303)

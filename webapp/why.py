@@ -12,7 +12,7 @@ import os
 import textwrap
 import uuid
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -22,6 +22,7 @@ from jobs.why_work import APPROACHES
 from webapp import why_demo
 from webapp.forms import PostedForm
 from webapp.identity import owner_id
+from webapp.links import url_for_job
 from webapp.queues import enqueue_task, get_redis
 
 bp = Blueprint("why", __name__)
@@ -152,7 +153,7 @@ def measure():
     params = why_measure.validate({"seconds": form.seconds.data, "base_url": site_address()})
     job_id = str(uuid.uuid4())
     enqueue_task(get_task("why_measure"), params, owner_id(create=True), job_id=job_id)
-    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
+    return redirect(url_for_job("job_pages.show", job_id), code=303)
 
 
 def init_app(app, csrf) -> None:
