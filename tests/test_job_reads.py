@@ -82,3 +82,14 @@ def test_dates_rq_refuses_are_refused(text):
         str_to_date(text)
     with pytest.raises(ValueError):
         _utc(text)
+
+
+def test_a_read_after_redis_forgot_its_scripts_loads_the_look_again(app, connection):
+    """A Redis restarted (or SCRIPT FLUSHed) since the last read has no look script: the read
+    loads it and still makes the look (a queued job's position), instead of failing the page."""
+    with app.test_request_context():
+        ids = [enqueue_task(get_task("countdown"), {"seconds": 1}, "owner-1").id for _ in range(2)]
+        assert read_job(ids[1]).position == 1
+        connection.script_flush()
+        assert read_job(ids[1]).position == 1
+        assert read_job(ids[0]).position == 0

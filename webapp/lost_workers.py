@@ -17,7 +17,7 @@ horse marks the job "started". A worker killed along the way leaves:
   it pushes the job back on its queue. It had not started, so nothing runs twice.
 
 Both checks, and the job's place in its queue that the page shows, are one Lua function (``look``),
-which ``queues.read_job`` runs in the same script call that reads the job: a queued job's page costs
+which ``queues.read_job`` sends in the same pipeline that reads the job: a queued job's page costs
 one round trip to Redis (two for a job on a queue the site does not know), not four.
 """
 
@@ -82,7 +82,7 @@ def clean_started(connection, queue_name: str) -> bool:
 # whether the job is orphaned, and where it stands
 # in its queue (the LPOS that test makes anyway). Returns {expired, orphaned, position}: position -1
 # when the job is on no queue, -2 when it is not "queued" (the caller then asks itself).
-# A Lua function, so that queues.read_job's script can make the same look in its own call.
+# A Lua function, so that queues.read_job can make the same look in the read's one round trip.
 LOOK_FUNCTION = """
 local function look(job, queue, intermediate, executions, started, id, now)
   local expired = 0
