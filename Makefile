@@ -6,4 +6,4 @@ test:
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 bench:
-	.venv/bin/python -m bench
+	scripts/bench
