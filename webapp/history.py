@@ -33,10 +33,22 @@ class Entry:
     job: Job | None  # None when the job has expired
 
 
+# Both index entries and both keys' TTLs as one command: in a transaction (enqueue_task's) redis-py
+# spends about 6 µs of the site's CPU on each command it sends, more than Redis spends on running
+# these four. EVAL, not EVALSHA: a script Redis has not seen yet would fail inside the transaction
+# while the enqueue around it went ahead; EVAL carries its text and Redis compiles it once.
+# KEYS: the owner's set, the owner's set for the task. ARGV: time, member, TTL in seconds.
+_ADD = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+"""
+
+
 def add(pipe, owner: str, job_id: str, task: str, when: float, ttl: int) -> None:
-    for key in (owner_key(owner), owner_key(owner, task)):
-        pipe.zadd(key, {member(job_id, task): when})
-        pipe.expire(key, ttl)
+    """Index a job under its owner (and owner and task), in ``pipe`` (the enqueue's transaction)."""
+    pipe.eval(_ADD, 2, owner_key(owner), owner_key(owner, task), repr(when), member(job_id, task), ttl)
 
 
 def remove(connection, owner: str, job_id: str, task: str) -> None:
