@@ -79,9 +79,9 @@ def bind_from_prototype(form, unbound_field, options):
     """A form's field as a copy of one bound once per declared field, not built anew per form.
 
     WTForms constructs every field of every form (about 20 µs of the countdown form's 60, in
-    process: docs/benchmarks.md); what it builds depends only on the declaration and ``options``, which are
-    the same for every form of a class, so each form gets a shallow copy made before it is
-    processed. Processing, validation and rendering then only set attributes of the copy (data,
+    process: docs/benchmarks.md); what it builds depends only on the declaration and ``options``,
+    which are the same for every form of a class, so each form gets a shallow copy made before it
+    is processed. Processing, validation and rendering then only set attributes of the copy (data,
     raw_data, errors) or read the shared parts (validators, label, render_kw, choices), which no
     code of ours changes in place. Fields not declared on the form's class (the CSRF token field,
     made per form) are bound as usual; tests/test_forms.py holds the copies to fresh ones.
