@@ -111,12 +111,10 @@ def restore_job(job_id: str, fields: dict, connection) -> Job:
     job = Job(job_id, connection=connection)
     job.serializer = JSONSerializer
     dates = {name: fields.pop(name, None) for name in _DATE_FIELDS}
-    job.restore(fields)
-    job.created_at = _utc(dates[b"created_at"]) if dates[b"created_at"] else job.created_at
-    job.enqueued_at = _utc(dates[b"enqueued_at"]) if dates[b"enqueued_at"] else None
-    job.started_at = _utc(dates[b"started_at"]) if dates[b"started_at"] else None
-    job.ended_at = _utc(dates[b"ended_at"]) if dates[b"ended_at"] else None
-    job.last_heartbeat = _utc(dates[b"last_heartbeat"]) if dates[b"last_heartbeat"] else None
+    job.restore(fields)  # without them: created_at now, the others None, as for a missing field
+    for name, text in dates.items():
+        if text:
+            setattr(job, name.decode(), _utc(text))
     return job
 
 
