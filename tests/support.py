@@ -182,7 +182,7 @@ class WorkerProcess:
         WorkerProcess.started.append(self)
         from rq import Worker
 
-        from webapp import redis_url  # the same parsing as the worker's (rediss://, redis+sentinel://)
+        from jobs import redis_url  # the same parsing as the worker's (rediss://, redis+sentinel://)
 
         client = redis_url.connect(self.redis_url, self.environ.get("JOBDECK_REDIS_SENTINEL_PASSWORD"))
 

@@ -27,7 +27,7 @@ from jobs import primes, thumbnails, url_words, why_measure, word_frequency
 from jobs.errors import TaskInputError
 from jobs.registry import TASKS
 from jobs.runner import load_task_module
-from webapp.queues import QUEUE_NAMES
+from webapp.submission import QUEUE_NAMES
 
 CASES = 1000
 FUZZ = settings(
@@ -443,7 +443,7 @@ def make_job(app, connection, state: str, owner: str) -> str:
     from rq.job import JobStatus
 
     with app.test_request_context():
-        from webapp.queues import enqueue_task
+        from webapp.submission import enqueue_task
 
         at = datetime.now(UTC) + timedelta(hours=1) if state == "scheduled" else None
         job = enqueue_task(TASKS["countdown"], {"seconds": 5}, owner, at=at)

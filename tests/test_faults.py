@@ -21,8 +21,10 @@ from jobs.registry import get_task
 from jobs.runner import load_task_module
 from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
 from webapp import create_app, lost_workers
+from webapp.job_reads import read_job
 from webapp.jobview import LOST, LOST_BEFORE_START, readable_error
-from webapp.queues import enqueue_task, read_job
+from webapp.lost_workers import QueuePlace
+from webapp.submission import enqueue_task
 
 #: shorter heartbeats and maintenance than the Procfile's, for the tests that are not about them
 FAST = ["--job-monitoring-interval", "1", "--maintenance-interval", "2", "--worker-ttl", "17"]
@@ -218,7 +220,7 @@ def test_one_look_finds_an_expired_entry_an_orphan_and_the_queue_position(client
     assert lost_workers.look(connection, jobs[ids[1]]) == lost_workers.Look(True, False, 0)
 
     connection.hset(first.key, "status", "started")  # not queued: no orphan, position not looked up
-    assert lost_workers.look(connection, first) == lost_workers.Look(True, False, lost_workers.UNKNOWN)
+    assert lost_workers.look(connection, first) == lost_workers.Look(True, False, None, queued=False)
     # the page and the API still show the position they found in the same call
     connection.zrem("rq:wip:default", "other:e2")
     assert "next in line" in page(client, ids[1])
@@ -236,22 +238,29 @@ def test_a_job_on_a_queue_the_site_does_not_know_is_still_settled_and_placed(cli
     assert api(client, ids[1])["status"] == "queued"
     assert "1 job ahead" in page(client, ids[1])
     with client.application.test_request_context():
-        assert [read_job(job_id).position for job_id in ids] == [0, 1]
+        assert [read_job(job_id).place for job_id in ids] == [QueuePlace(0), QueuePlace(1)]
         assert connection.lrem(queue.key, 0, ids[0]) == 1
-        assert read_job(ids[0]).position is None  # orphaned: seen once, requeued only once seen again
+        assert read_job(ids[0]).place == QueuePlace(
+            None
+        )  # orphaned: seen once, requeued only once seen again
     assert connection.keys(f"jobdeck:orphan:{ids[0]}:*")  # the first sighting, as on the site's queues
 
 
-def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection):
-    """A worker killed while cleaning registries leaves RQ's 15-minute lock; the site does not wait."""
-    key = "rq:clean_registries:default"
-    connection.set(key, 1, ex=lost_workers.RQ_LOCK_SECONDS)  # a live worker, cleaning right now
+def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection, monkeypatch):
+    """A worker killed while cleaning registries leaves RQ's 15-minute lock; the site takes it over
+    once it has seen it held for STALE_AFTER seconds, and never takes a lock it holds itself."""
+    monkeypatch.setattr(lost_workers, "STALE_AFTER", 1)
+    queue = Queue("default", connection=connection)
+    assert queue.acquire_maintenance_lock()  # a worker, cleaning right now (then lost)
     assert not lost_workers.acquire_cleaning_lock(connection, "default")
-    connection.set(key, 1, ex=lost_workers.RQ_LOCK_SECONDS - lost_workers.STALE_AFTER - 1)
-    assert lost_workers.acquire_cleaning_lock(connection, "default")
-    assert connection.ttl(key) <= lost_workers.CLEAN_LOCK_SECONDS
+    wait_until(
+        lambda: lost_workers.acquire_cleaning_lock(connection, "default"),
+        timeout=10,
+        message="the stale lock to be taken over",
+    )
+    assert connection.ttl(queue.registry_cleaning_key) <= lost_workers.CLEAN_LOCK_SECONDS
     assert not lost_workers.acquire_cleaning_lock(connection, "default")  # the site's own, held
-    connection.delete(key)
+    queue.release_maintenance_lock()
     assert lost_workers.acquire_cleaning_lock(connection, "default")
 
 

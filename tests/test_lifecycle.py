@@ -10,7 +10,7 @@ from rq.serializers import JSONSerializer
 
 from jobs.registry import get_task
 from tests.support import wait_until
-from webapp.queues import enqueue_task
+from webapp.submission import enqueue_task
 
 
 def submit(client, seconds, **extra):

@@ -443,9 +443,9 @@ def test_submissions_over_the_limit_get_a_429_page_with_retry_after(redis_url, c
 
 
 def test_the_default_limit_is_30_a_minute_and_off_disables_it(redis_url):
-    from webapp import config
+    from jobs import settings
 
-    assert os.environ.get("JOBDECK_RATE_LIMIT", "30/minute") == config.RATE_LIMIT
+    assert os.environ.get("JOBDECK_RATE_LIMIT", "30/minute") == settings.RATE_LIMIT
     client = make_app(redis_url, RATE_LIMIT="30/minute").test_client()
     statuses = [client.post("/tasks/countdown", data={"seconds": "3"}).status_code for _ in range(31)]
     assert statuses == [303] * 30 + [429]
@@ -474,32 +474,3 @@ def test_with_redis_down_the_limited_endpoints_answer_503_not_500():
     assert page.status_code == 503 and "not reachable" in page.get_data(as_text=True)
     api = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}})
     assert api.status_code == 503 and "not reachable" in api.get_json()["error"]
-
-
-def test_the_sites_session_cookies_are_flasks_own_format(app, client):
-    """webapp.security.SessionInterface keeps its serializer and signer and takes short cuts for
-    plain sessions; its cookies must read as Flask's and Flask's as its, with and without a
-    fallback key."""
-    from datetime import UTC, datetime
-
-    from flask.sessions import SecureCookieSessionInterface
-
-    ours = app.session_interface.get_signing_serializer(app)
-    sessions = [
-        {"owner": "9f1c0e2a6b7d4c3e8a5f0b1d2c3e4f5a", "_permanent": True},
-        {"owner": "a" * 32, "csrf_token": "b" * 40, "jobs_seen_at": 1.7e9 + 0.25, "_permanent": True},
-        {"_flashes": [("message", "Stop requested.")], "owner": "é"},
-        {"when": datetime(2030, 1, 1, tzinfo=UTC), " t": "looks like a tag"},
-    ]
-    with app.app_context():
-        flasks = SecureCookieSessionInterface().get_signing_serializer(app)
-        for data in sessions:
-            assert flasks.loads(ours.dumps(data)) == data
-            assert ours.loads(flasks.dumps(data)) == data
-        app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
-        app.secret_key = "a new key"
-        rotated = app.session_interface.get_signing_serializer(app)
-        assert rotated is not ours
-        assert rotated.loads(flasks.dumps(sessions[0])) == sessions[0]  # signed with the old key
-        flasks_rotated = SecureCookieSessionInterface().get_signing_serializer(app)
-        assert flasks_rotated.loads(rotated.dumps(sessions[0])) == sessions[0]

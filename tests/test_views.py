@@ -105,32 +105,6 @@ def test_pages_answer_503_when_redis_is_down(redis_url):
     assert client.get("/api/jobs/x").is_json
 
 
-def test_the_job_pages_remembered_links_are_what_url_for_builds(app):
-    """links.url_builder keeps the links it built; they must be url_for's, under any script root."""
-    from flask import url_for
-
-    from webapp.links import url_builder
-
-    calls = [
-        ("static", {"filename": "style.css"}),
-        ("tasks.index", {}),
-        ("job_pages.index", {}),
-        ("why.show", {}),
-        ("api.get_job", {"job_id": "0b6f6e6e-1d0c-4a7e-9a8e-2c1b5f7d9e01"}),
-        ("job_pages.show", {"job_id": "custom_id-1"}),
-        ("job_pages.show", {"job_id": "needs quoting/ä?"}),  # built by url_for itself
-        ("job_actions.cancel", {"job_id": "abc"}),
-        ("job_pages.index", {"page": 2}),
-    ]
-    for root in ("", "/jobdeck"):
-        for _ in range(2):  # built, then remembered
-            with app.test_request_context("/jobs/x", base_url=f"http://localhost{root}/"):
-                build = url_builder()
-                for endpoint, values in calls:
-                    assert build(endpoint, **values) == url_for(endpoint, **values), (root, endpoint)
-                assert build("tasks.index").startswith(root + "/")
-
-
 def test_times_are_shown_in_utc_to_the_second():
     from datetime import UTC, datetime, timedelta, timezone
 

@@ -12,16 +12,16 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from jobs.errors import TaskInputError
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.identity import owner_id
 from webapp.job_insights import insights
+from webapp.job_reads import read_job
 from webapp.jobview import from_job
-from webapp.links import url_for_job
-from webapp.queues import QUEUE_NAMES, enqueue_task, read_job
+from webapp.submission import QUEUE_NAMES, enqueue_task
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -120,7 +120,7 @@ def create_job():
         return api_error(400, str(exc))
     job = enqueue_task(spec, clean, owner_id(create=True), priority=priority, at=at)
     view = from_job(job, with_result=False)
-    location = url_for_job("api.get_job", job.id)
+    location = url_for("api.get_job", job_id=job.id)
     return jsonify(view.to_json()), 202, {"Location": location}
 
 
@@ -137,5 +137,5 @@ def get_job(job_id: str):
     body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
     body["eta_is_estimate"] = info.eta_is_estimate
     body["log"] = log
-    body["page_url"] = url_for_job("job_pages.show", job.id)
+    body["page_url"] = url_for("job_pages.show", job_id=job.id)
     return jsonify(body)

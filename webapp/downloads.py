@@ -13,7 +13,8 @@ from flask import Blueprint, Response, abort, request
 from jobs import storage
 from webapp.errors import error_response
 from webapp.identity import can_manage
-from webapp.queues import fetch_job, get_redis
+from webapp.job_reads import fetch_job
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("downloads", __name__)
 

@@ -15,8 +15,9 @@ from jobs.joblog import log_key
 from jobs.registry import get_task
 from webapp import history
 from webapp.identity import can_manage, owner_id
-from webapp.links import url_for_job
-from webapp.queues import enqueue_task, fetch_job, get_redis
+from webapp.job_reads import fetch_job
+from webapp.redis_connection import get_redis
+from webapp.submission import enqueue_task
 
 bp = Blueprint("job_actions", __name__)
 
@@ -34,7 +35,7 @@ def _job_for_action(job_id: str):
 
 
 def _back(job_id: str):
-    return redirect(url_for_job("job_pages.show", job_id), code=303)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
 @bp.post("/jobs/<job_id>/cancel")

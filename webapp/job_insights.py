@@ -9,7 +9,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from jobs import durations
-from webapp.lost_workers import UNKNOWN
+from webapp.lost_workers import QueuePlace
 
 
 @dataclass
@@ -48,13 +48,13 @@ def eta(job: Job, status: str, progress: dict) -> tuple[float | None, bool]:
     return max(0.0, typical - running_for), True
 
 
-def insights(job: Job, status: str, position=UNKNOWN) -> Insights:
-    """``position``: the queued job's place in its queue when the caller already knows it
-    (``queues.read_job``); otherwise it is read here (one LPOS)."""
+def insights(job: Job, status: str, place: QueuePlace | None = None) -> Insights:
+    """``place``: the queued job's place in its queue when the caller already knows it
+    (``job_reads.read_job``); otherwise it is read here (one LPOS)."""
     meta = job.meta or {}
     found = Insights(stopped_by=meta.get("stopped_by"), timeout=job.timeout)
     if status == "queued":
-        found.position = job.get_position() if position is UNKNOWN else position
+        found.position = job.get_position() if place is None else place.ahead
     if status == "scheduled":
         found.starts_at = scheduled_time(job)
     attempts = meta.get("attempts") or 1

@@ -8,9 +8,9 @@ from jobs.registry import TASKS
 from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_insights import insights
+from webapp.job_reads import read_job
 from webapp.jobview import ACTIVE, expired, from_job
-from webapp.links import url_builder
-from webapp.queues import get_redis, read_job
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("job_pages", __name__)
 
@@ -38,7 +38,6 @@ def show(job_id: str):
     view.log = log
     return render_template(
         "job.html",
-        url_for=url_builder(),  # for job.html and base.html
         job=view,
         refresh=current_app.config["REFRESH_SECONDS"] if view.is_active else None,
         show_traceback=is_admin(),

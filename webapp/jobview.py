@@ -160,8 +160,7 @@ def from_job(job: Job, with_result: bool = True) -> JobView:
     if with_result and status == "finished":
         view.result = job.return_value()
     elif with_result and status == "failed":
-        # the result queues.read_job read with the job (RQ's own cache); otherwise read it now
-        latest = getattr(job, "_cached_result", None) or job.latest_result()
+        latest = job.latest_result()
         view.traceback = latest.exc_string if latest else None
         view.error = readable_error(view.traceback, job.timeout)
     elif status == "stopped":
