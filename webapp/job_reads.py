@@ -3,6 +3,7 @@ in its queue, with a job whose worker was lost settled first (webapp/lost_worker
 
 from typing import NamedTuple
 
+import redis
 from rq.job import Job, JobStatus, parse_job_id
 from rq.serializers import JSONSerializer
 
@@ -30,6 +31,8 @@ def fetch_job(job_id: str) -> Job | None:
     try:
         job = Job.fetch(job_id, connection=get_redis(), serializer=JSONSerializer)
         job.func_name  # noqa: B018 (decodes the call now, not in the middle of a page)
+    except redis.exceptions.RedisError:
+        raise  # Redis down: the usual 503
     except Exception:  # NoSuchJobError, DeserializationError, or a hash that is not an RQ job
         return None
     if "unserialized" in (job.meta or {}):
