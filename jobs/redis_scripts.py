@@ -28,17 +28,18 @@ def evalsha_in(pipe, script: Script, keys: list, args: list) -> None:
     pipe.evalsha(script.sha, len(keys), *keys, *args)
 
 
+def _execute(connection, build) -> list:
+    pipe = connection.pipeline(transaction=False)
+    build(pipe)
+    return pipe.execute()
+
+
 def execute_loading(connection, build, scripts: tuple[Script, ...]) -> list:
     """``build(pipe)`` queues commands (EVALSHA among them) on a fresh pipeline, which is run; when
     Redis has lost a script, the scripts are loaded and the pipeline is built and run once more."""
-    for attempt in range(2):
-        pipe = connection.pipeline(transaction=False)
-        build(pipe)
-        try:
-            return pipe.execute()
-        except redis.exceptions.NoScriptError:
-            if attempt:
-                raise
-            for script in scripts:
-                connection.script_load(script.script)
-    raise AssertionError("unreachable")
+    try:
+        return _execute(connection, build)
+    except redis.exceptions.NoScriptError:
+        for script in scripts:
+            connection.script_load(script.script)
+        return _execute(connection, build)

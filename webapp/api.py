@@ -126,13 +126,13 @@ def create_job():
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
-    job, log, position = read_job(job_id)  # as the job page: one round trip, two for a queued job
+    job, log, place = read_job(job_id)  # as the job page reads it
     if job is None:
         return api_error(404, "This job does not exist or its result has expired.")
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
-    info = insights(job, view.status, position)
+    info = insights(job, view.status, place)
     body["active"] = view.is_active
     body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
     body["eta_is_estimate"] = info.eta_is_estimate

@@ -30,11 +30,11 @@ STATUSES = (
 
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
-    job, log, position = read_job(job_id)
+    job, log, place = read_job(job_id)
     if job is None:
         return render_template("job_missing.html", job_id=job_id), 404
     view = from_job(job)
-    view.insights = insights(job, view.status, position)
+    view.insights = insights(job, view.status, place)
     view.log = log
     return render_template(
         "job.html",
