@@ -61,8 +61,8 @@ def read_job(job_id: str, log: bool = True) -> JobRead:
     """The job (as ``fetch_job``), its log lines and, for a queued job, its place in its queue.
 
     ``Job.fetch`` reads the job's hash; the log lines and the lost-worker look (jobs/lua/look.lua)
-    go in one pipeline after it; a finished or failed job's result is read when a page asks for it
-    (``return_value()``, ``exc_info``), which RQ keeps for the job's later questions.
+    go in one pipeline after it; a finished or failed job's result is read through RQ's own
+    ``return_value()`` or ``latest_result()`` when a page shows it.
     """
     job = fetch_job(job_id)
     if job is None:
