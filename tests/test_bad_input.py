@@ -25,9 +25,9 @@ from rq.serializers import JSONSerializer
 
 from jobs import primes, thumbnails, url_words, why_measure, word_frequency
 from jobs.errors import TaskInputError
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from jobs.runner import load_task_module
-from webapp.queues import QUEUE_NAMES
 
 CASES = 1000
 FUZZ = settings(
@@ -85,7 +85,7 @@ START_KINDS = ["soon", "past", "too-far", "edge-min", "edge-max"]
 OPTIONS = st.just({}) | st.fixed_dictionaries(
     {},
     optional={
-        "priority": st.one_of(st.sampled_from(["", " ", "high", "default", "low", "urgent", "HIGH"]), TEXT),
+        "priority": st.one_of(st.sampled_from(["", " ", *QUEUE_NAMES, "urgent", "HIGH"]), TEXT),
         "start_in": st.one_of(st.just(""), integer_text(1, MAX_DELAY_MINUTES)),
         "start_at": st.one_of(st.sampled_from(START_KINDS + ["", " "]), TEXT),
         "timezone": st.one_of(st.sampled_from(ZONES + BAD_ZONES + ["", " "]), TEXT),
@@ -157,7 +157,7 @@ def option_errors(options: dict) -> set[str]:
     """The option fields that must show an error, from the form's stated rules."""
     errors = set()
     priority = options.get("priority")
-    if not blank(priority) and priority not in ("high", "default", "low"):
+    if not blank(priority) and priority not in QUEUE_NAMES:
         errors.add("priority")
     start_in = options.get("start_in")
     start_in_value = None

@@ -10,14 +10,13 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.utils import str_to_date
 
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import get_task
 from webapp.queues import _utc, enqueue_task, read_job
 
 
 def run_all(connection) -> None:
-    queues = [
-        Queue(name, connection=connection, serializer=JSONSerializer) for name in ("high", "default", "low")
-    ]
+    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in QUEUE_NAMES]
     SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(burst=True)
 
 

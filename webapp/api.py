@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, current_app, jsonify, request
 
 from jobs.errors import TaskInputError
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.identity import owner_id
 from webapp.job_insights import insights
 from webapp.jobview import from_job
 from webapp.links import url_for_job
-from webapp.queues import QUEUE_NAMES, enqueue_task, read_job
+from webapp.queues import enqueue_task, read_job
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -6,6 +6,7 @@ so both sides can never disagree about which Redis they use. RQ reads the UPPERC
 
 import os
 
+from jobs.queue_names import QUEUE_NAMES
 from webapp import redis_url
 
 #: redis://, rediss:// (TLS, options such as ?ssl_ca_certs=<path> in the query) or redis+sentinel://
@@ -17,7 +18,7 @@ REDIS_SENTINEL_PASSWORD = os.environ.get("JOBDECK_REDIS_SENTINEL_PASSWORD") or N
 # REDIS_URL is None) for a Sentinel URL. No socket timeout for workers: they block on BLPOP.
 SENTINEL = redis_url.rq_sentinel_settings(REDIS_LOCATION, REDIS_SENTINEL_PASSWORD)
 REDIS_URL = None if SENTINEL else REDIS_LOCATION
-QUEUES = ["high", "default", "low"]
+QUEUES = list(QUEUE_NAMES)
 
 SECRET_KEY = os.environ.get("SECRET_KEY")
 ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")

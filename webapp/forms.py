@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from jobs import countdown, primes, thumbnails, url_words, word_frequency
 from jobs.errors import TaskInputError
+from jobs.queue_names import QUEUE_NAMES
 
 #: fields every task form has; they say how and when to run, they are not the task's parameters
 OPTION_FIELDS = ("priority", "start_in", "start_at", "timezone")
@@ -131,9 +132,7 @@ class TaskForm(PostedForm):
         "Priority",
         choices=[
             SelectChoice("", "Normal (the task's own queue)"),
-            SelectChoice("high", "High"),
-            SelectChoice("default", "Default"),
-            SelectChoice("low", "Low"),
+            *(SelectChoice(name, name.capitalize()) for name in QUEUE_NAMES),
         ],
         default="",
         validators=[Optional()],

@@ -17,11 +17,11 @@ from rq.serializers import JSONSerializer
 from rq.utils import str_to_date
 
 from jobs.joblog import log_key, read_log
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TaskSpec
 from webapp import history, lost_workers, redis_url
 
 RUNNER = "jobs.runner.execute"
-QUEUE_NAMES = ("high", "default", "low")
 
 
 def connect(app) -> redis.Redis:
