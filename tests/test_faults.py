@@ -21,7 +21,7 @@ from jobs.registry import get_task
 from jobs.runner import load_task_module
 from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
 from webapp import create_app, lost_workers
-from webapp.jobview import LOST, LOST_BEFORE_START, readable_error
+from webapp.job_view import LOST, LOST_BEFORE_START, readable_error
 from webapp.queues import enqueue_task, read_job
 
 #: shorter heartbeats and maintenance than the Procfile's, for the tests that are not about them

@@ -90,7 +90,7 @@ def _matching_statuses(connection, key: str, status: str) -> list[tuple[bytes, f
             break
         pipe = connection.pipeline(transaction=False)
         for raw, _ in rows:
-            pipe.hget(f"rq:job:{_split(raw)[0]}", "status")
+            pipe.hget(Job.key_for(_split(raw)[0]), "status")
         for row, found in zip(rows, pipe.execute(), strict=True):
             if (found.decode() if found else "expired") == status:
                 matches.append(row)

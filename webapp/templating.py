@@ -1,6 +1,9 @@
-"""Jinja filters for times and durations."""
+"""What every template can use: filters for times and durations, and the site's facts as globals
+(job statuses, the task forms' option fields)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from jobs import statuses
 
 
 def format_time(dt: datetime | None) -> str:
@@ -34,10 +37,19 @@ def format_until(dt: datetime | None) -> str:
     return format_duration(seconds) if seconds >= 1 else "a moment"
 
 
+def expires(ended_at: datetime | None, ttl_seconds: int | None) -> datetime | None:
+    """When something kept ``ttl_seconds`` after ``ended_at`` expires (for the job page)."""
+    if ended_at is None or not ttl_seconds or ttl_seconds < 0:
+        return None
+    return ended_at + timedelta(seconds=ttl_seconds)
+
+
 def init_app(app) -> None:
     from webapp.forms import OPTION_FIELDS
 
     app.jinja_env.globals["option_fields"] = OPTION_FIELDS
+    app.jinja_env.globals["statuses"] = statuses
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_until, "until")
+    app.add_template_filter(expires, "expires")
