@@ -7,8 +7,9 @@ from jobs import statuses
 
 
 def format_time(dt: datetime | None) -> str:
-    """``2026-11-25 06:10:41 UTC``. RQ's times are UTC already; ``isoformat`` takes half the time of
-    ``strftime``, and a job page shows five or six times (docs/benchmarks.md)."""
+    """``2026-11-25 06:10:41 UTC``. RQ's times are UTC already. ``isoformat`` rather than
+    ``strftime``, the cheaper of the two, since a job page shows five or six times
+    (docs/benchmarks.md)."""
     if not dt:
         return "—"
     if dt.tzinfo is not UTC:
