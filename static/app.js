@@ -1,8 +1,9 @@
 // Progressive enhancement only: every page works without this file.
 // The site's facts come from the page, never from a copy here: the active statuses from
 // <body data-active-statuses>, every URL from a data-*-url attribute.
-// - Job page: polls the job's JSON (data-api-url) and updates the page in place (the <noscript> meta refresh is
-//   for browsers without JavaScript); swaps in the server-rendered article when the status changes.
+// - Job page: polls the job's JSON (data-api-url) and updates the page in place (the <noscript>
+//   meta refresh is for browsers without JavaScript); swaps in the server-rendered article when the
+//   status changes.
 // - /jobs: the same for rows still running.
 // - Task forms: fills the time zone field from the browser.
 "use strict";
