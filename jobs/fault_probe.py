@@ -9,6 +9,7 @@ import time
 
 from rq import get_current_job
 
+from jobs.attempts import attempt_of
 from jobs.errors import TaskInputError
 
 KEY_TTL = 3600
@@ -17,13 +18,6 @@ MAX_SECONDS = 10
 
 def key(job_id: str) -> str:
     return f"jobdeck:probe:{job_id}"
-
-
-def attempt_number(job) -> int:
-    """Which attempt this run is (1 for the first), as the job page counts them."""
-    attempts = (job.meta or {}).get("attempts") or 1
-    left = job.retries_left if job.retries_left is not None else attempts - 1
-    return attempts - left
 
 
 def validate(params: dict) -> dict:
@@ -37,7 +31,7 @@ def validate(params: dict) -> dict:
 
 def run(params: dict) -> dict:
     job = get_current_job()
-    attempt = attempt_number(job) if job is not None else 1
+    attempt = attempt_of(job)[0] if job is not None else 1
     if job is not None:
         with job.connection.pipeline() as pipe:
             pipe.hincrby(key(job.id), f"attempt:{attempt}", 1)

@@ -7,6 +7,8 @@ the task modules, so heavy imports (Pillow, ...) stay in the workers.
 
 from dataclasses import dataclass
 
+from jobs.queue_names import DEFAULT_QUEUE
+
 
 @dataclass(frozen=True)
 class TaskSpec:
@@ -14,7 +16,7 @@ class TaskSpec:
     title: str
     description: str
     module: str  # dotted path of the module with validate() and run()
-    queue: str = "default"
+    queue: str = DEFAULT_QUEUE
     timeout: int = 600  # seconds; RQ stops the job after this long
     retry_max: int = 0  # extra attempts after a failure
     retry_intervals: tuple[int, ...] = ()  # seconds between attempts

@@ -4,8 +4,6 @@ Upload references look like ``{"file": <stored name>, "filename": <the user's na
 the web side stores them under the job's id before enqueueing (see ``webapp/tasks.py``).
 """
 
-import re
-
 from rq import get_current_job
 
 from jobs import storage
@@ -58,13 +56,6 @@ def human_size(n: float) -> str:
     if n < 1_000_000:
         return f"{n / 1000:.1f} KB"
     return f"{n / 1_000_000:.1f} MB"
-
-
-def safe_name(filename: str, default: str = "file") -> str:
-    """A file name made of letters, digits, dot, dash and underscore only."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")
-    return cleaned[:80] or default
 
 
 def decode_text(data: bytes, what: str = "The file") -> str:

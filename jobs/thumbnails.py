@@ -9,8 +9,9 @@ import logging
 import zipfile
 
 from jobs.errors import TaskInputError, parse_decimal
+from jobs.file_names import safe_name
 from jobs.progress import report
-from jobs.taskio import MAX_FILES, check_upload, read_upload, safe_name, save_output
+from jobs.taskio import MAX_FILES, check_upload, read_upload, save_output
 
 log = logging.getLogger(__name__)
 

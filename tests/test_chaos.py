@@ -15,9 +15,10 @@ from collections import Counter
 
 import pytest
 
+from jobs.statuses import ACTIVE
 from tests.support import WorkerProcess, wait_until
 from tests.test_faults import FAST, api, page, runs, submit
-from webapp.jobview import ACTIVE, LOST
+from webapp.job_view import LOST
 
 SEED = int(os.environ.get("JOBDECK_CHAOS_SEED", "20240606"))  # set it to try other runs
 JOBS = 300

@@ -8,14 +8,13 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs import storage
+from jobs.queue_names import QUEUE_NAMES
 from webapp import create_app
 
 
 def run_queued_jobs(connection):
     """Runs what is queued in this process with a real (non-forking) RQ worker, then returns."""
-    queues = [
-        Queue(name, connection=connection, serializer=JSONSerializer) for name in ("high", "default", "low")
-    ]
+    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in QUEUE_NAMES]
     SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(burst=True)
 
 

@@ -22,7 +22,7 @@ from jobs.runner import load_task_module
 from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
 from webapp import create_app, lost_workers
 from webapp.job_reads import read_job
-from webapp.jobview import LOST, LOST_BEFORE_START, readable_error
+from webapp.job_view import LOST, LOST_BEFORE_START, readable_error
 from webapp.lost_workers import QueuePlace
 from webapp.submission import enqueue_task
 

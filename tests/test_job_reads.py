@@ -6,6 +6,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import get_task
 from webapp.job_reads import fetch_job, read_job
 from webapp.lost_workers import QueuePlace
@@ -13,9 +14,7 @@ from webapp.submission import enqueue_task
 
 
 def run_all(connection) -> None:
-    queues = [
-        Queue(name, connection=connection, serializer=JSONSerializer) for name in ("high", "default", "low")
-    ]
+    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in QUEUE_NAMES]
     SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(burst=True)
 
 

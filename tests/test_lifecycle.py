@@ -204,7 +204,7 @@ def test_delete_removes_the_job_its_log_and_its_history_entry(client, connection
 
 
 def test_a_timeout_is_explained_with_the_limit():
-    from webapp.jobview import readable_error
+    from webapp.job_view import readable_error
 
     text = "Traceback...\nrq.timeouts.JobTimeoutException: Task exceeded maximum timeout value (600 seconds)"
     assert readable_error(text, 600) == "The job was stopped after its 10-minute limit."

@@ -14,13 +14,13 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from jobs.queue_names import QUEUE_NAMES
 from tests.support import ROOT, TEST_CONFIG, free_port
 from webapp import create_app
 from webapp.ratelimit import KEY_PREFIX
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
 SAME_ORIGIN = {"Origin": "http://localhost"}
-QUEUES = ("high", "default", "low")
 
 
 def make_app(redis_url, **overrides):
@@ -33,7 +33,7 @@ def jobs_in_redis(connection) -> int:
 
 
 def queued(connection) -> int:
-    return sum(Queue(n, connection=connection, serializer=JSONSerializer).count for n in QUEUES)
+    return sum(Queue(n, connection=connection, serializer=JSONSerializer).count for n in QUEUE_NAMES)
 
 
 def submit(client, seconds="30", **kwargs) -> str:

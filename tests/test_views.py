@@ -5,11 +5,11 @@ import re
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from jobs.queue_names import QUEUE_NAMES
+
 
 def queued_count(connection) -> int:
-    return sum(
-        Queue(n, connection=connection, serializer=JSONSerializer).count for n in ("high", "default", "low")
-    )
+    return sum(Queue(n, connection=connection, serializer=JSONSerializer).count for n in QUEUE_NAMES)
 
 
 def submit(client, seconds="5"):

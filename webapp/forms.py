@@ -24,10 +24,12 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from jobs import countdown, primes, thumbnails, url_words, word_frequency
 from jobs.errors import TaskInputError
+from jobs.queue_names import QUEUE_NAMES
+from webapp.start_time import MAX_AHEAD_MINUTES, NOT_IN_FUTURE, start_time_problem
 
 #: fields every task form has; they say how and when to run, they are not the task's parameters
 OPTION_FIELDS = ("priority", "start_in", "start_at", "timezone")
-MAX_DELAY_MINUTES = 7 * 24 * 60
+MAX_DELAY_MINUTES = MAX_AHEAD_MINUTES
 
 
 def time_zone(name: str) -> ZoneInfo | None:
@@ -96,9 +98,7 @@ class TaskForm(PostedForm):
         "Priority",
         choices=[
             SelectChoice("", "Normal (the task's own queue)"),
-            SelectChoice("high", "High"),
-            SelectChoice("default", "Default"),
-            SelectChoice("low", "Low"),
+            *(SelectChoice(name, name.capitalize()) for name in QUEUE_NAMES),
         ],
         default="",
         validators=[Optional()],
@@ -127,10 +127,9 @@ class TaskForm(PostedForm):
         if self.start_in.data:
             raise ValidationError("Choose either 'start in' or 'start at', not both.")
         when = self.start_time()
-        if when is None or when <= datetime.now(UTC):
-            raise ValidationError("Choose a time in the future.")
-        if when > datetime.now(UTC) + timedelta(minutes=MAX_DELAY_MINUTES):
-            raise ValidationError("Choose a time within the next 7 days.")
+        problem = start_time_problem(when) if when else NOT_IN_FUTURE
+        if problem:
+            raise ValidationError(problem)
 
     def start_time(self) -> datetime | None:
         """When the job should start (aware, UTC), or None for 'as soon as possible'."""

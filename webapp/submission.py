@@ -8,12 +8,12 @@ from flask import current_app
 from rq import Retry
 from rq.job import Job
 
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TaskSpec
 from webapp import history
 from webapp.redis_connection import get_queue, get_redis
 
 RUNNER = "jobs.runner.execute"
-QUEUE_NAMES = ("high", "default", "low")
 
 
 def describe(task: str, params: dict) -> str:
