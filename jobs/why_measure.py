@@ -23,8 +23,9 @@ from rq import Queue, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs.errors import TaskInputError, whole_number
+from jobs.errors import TaskInputError
 from jobs.progress import report
+from jobs.validators import whole_number
 from jobs.why_work import APPROACHES, key
 
 MIN_SECONDS = 1

@@ -1,7 +1,14 @@
+import os
+
+# The test-only tasks join the registry before anything imports it; worker and web subprocesses
+# inherit the variable, so they know the same tasks.
+os.environ["JOBDECK_TASKS"] = "tests.tasks.fault_probe"
+
 import pytest
 import redis
 
-from tests.support import TEST_CONFIG, RedisServer, WorkerProcess, reap_workers
+from scripts.processes import RedisServer, WorkerProcess, reap_workers
+from tests.helpers import TEST_CONFIG
 from webapp import create_app
 
 

@@ -4,7 +4,7 @@ import pytest
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 KEYS = {"id", "task", "status", "progress", "result", "error", "enqueued_at", "started_at", "ended_at"}
 

@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from tests.support import WorkerProcess, wait_until
+from scripts.processes import WorkerProcess, wait_until
 from tests.test_faults import FAST, api, page, runs, submit
 from webapp.jobview import ACTIVE, LOST
 

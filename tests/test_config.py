@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.support import ROOT, WorkerProcess, free_port, wait_until
+from scripts.processes import ROOT, WorkerProcess, free_port, wait_until
 from webapp import create_app, redis_url
 
 DESCRIBE = """

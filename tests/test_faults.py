@@ -16,10 +16,10 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import fault_probe
 from jobs.registry import get_task
 from jobs.runner import load_task_module
-from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
+from scripts.processes import RedisServer, WebProcess, WorkerProcess, wait_until
+from tests.tasks import fault_probe
 from webapp import create_app, lost_workers
 from webapp.jobview import LOST, LOST_BEFORE_START, readable_error
 from webapp.queues import enqueue_task, read_job

@@ -5,7 +5,7 @@ import pytest
 from flask import g
 from wtforms.meta import DefaultMeta
 
-from tests.support import TEST_CONFIG
+from tests.helpers import TEST_CONFIG
 from webapp import create_app, forms
 from webapp.forms import _PROTOTYPES, FORMS
 

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 
 def job_id_from(response) -> str:

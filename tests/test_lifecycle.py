@@ -9,7 +9,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs.registry import get_task
-from tests.support import wait_until
+from scripts.processes import wait_until
 from webapp.queues import enqueue_task
 
 

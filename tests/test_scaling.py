@@ -19,7 +19,7 @@ from rq import Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from tests.support import WorkerProcess, wait_until
+from scripts.processes import WorkerProcess, wait_until
 
 pytestmark = pytest.mark.slow
 

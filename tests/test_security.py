@@ -14,7 +14,8 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.support import ROOT, TEST_CONFIG, free_port
+from scripts.processes import ROOT, free_port
+from tests.helpers import TEST_CONFIG
 from webapp import create_app
 from webapp.ratelimit import KEY_PREFIX
 
@@ -347,7 +348,7 @@ def test_the_app_refuses_to_start_without_a_secret_key(redis_url):
 
 
 def test_the_procfile_web_server_exits_with_the_message_without_a_secret_key(redis_url):
-    from tests.support import procfile_command
+    from scripts.processes import procfile_command
 
     command = procfile_command("web")
     command[0] = os.path.join(os.path.dirname(sys.executable), command[0])

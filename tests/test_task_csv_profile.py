@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jobs import csv_profile
 from jobs.csv_profile import profile_bytes, profile_text
 from jobs.errors import TaskInputError
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 
 def columns_by_name(profile):

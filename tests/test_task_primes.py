@@ -7,7 +7,7 @@ import pytest
 from jobs import primes
 from jobs.errors import TaskInputError
 from jobs.primes import count_primes
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 
 def simple_primes(n):

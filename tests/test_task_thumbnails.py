@@ -10,7 +10,7 @@ from PIL import Image
 from jobs import thumbnails
 from jobs.errors import TaskInputError
 from jobs.thumbnails import make_thumbnail, open_image
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 ORIENTATION = 0x0112
 

@@ -9,7 +9,8 @@ import pytest
 from jobs import url_words
 from jobs.errors import TaskInputError
 from jobs.url_words import FetchError, is_public
-from tests.support import WorkerProcess, free_port, local_http_server, wait_until
+from scripts.processes import WorkerProcess, free_port, wait_until
+from tests.helpers import local_http_server
 
 PAGE = b"""<!doctype html><html><head><title>Hello  page</title><style>p {color: red}</style>
 <script>var hidden = "secret words";</script></head>

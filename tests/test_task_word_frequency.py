@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jobs import word_frequency
 from jobs.errors import TaskInputError
 from jobs.word_frequency import count_words, top_words
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 
 def test_counts_are_case_insensitive_and_keep_apostrophes():

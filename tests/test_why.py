@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from jobs import why_measure
 from jobs.errors import TaskInputError
 from jobs.why_work import key
-from tests.support import WebProcess, free_port, wait_until
+from scripts.processes import WebProcess, free_port, wait_until
 
 SECONDS = 1
 

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from jobs import url_words
-from tests.support import WorkerProcess, local_http_server, wait_until
+from scripts.processes import WorkerProcess, wait_until
+from tests.helpers import local_http_server
 from webapp import dashboard
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 pytestmark = pytest.mark.browser
 

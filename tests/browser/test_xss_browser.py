@@ -5,7 +5,7 @@ import pytest
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 pytestmark = pytest.mark.browser
 
