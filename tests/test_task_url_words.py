@@ -9,8 +9,8 @@ import pytest
 from jobs import url_words
 from jobs.errors import TaskInputError
 from jobs.url_words import FetchError, is_public
-from scripts.processes import WorkerProcess, free_port, wait_until
-from tests.helpers import local_http_server
+from scripts.processes import free_port
+from tests.helpers import local_http_server, page, submit
 
 PAGE = b"""<!doctype html><html><head><title>Hello  page</title><style>p {color: red}</style>
 <script>var hidden = "secret words";</script></head>
@@ -131,40 +131,32 @@ def test_validate(url, message):
 
 
 @pytest.fixture
-def allowlisted_worker(redis_url, tmp_path, monkeypatch):
+def local_fetches_allowed(monkeypatch):
+    """url_words may fetch from this machine (the in-process worker reads the allow-list per job)."""
     monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")
-    process = WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
-    yield process
-    process.stop()
 
 
-def job_page(client, job_id, marker, timeout=20):
-    def check():
-        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-        return text if marker in text else None
-
-    return wait_until(check, timeout=timeout, message=f"the job page to show {marker}")
-
-
-def submit(client, url):
-    response = client.post("/tasks/url_words", data={"url": url})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
-def test_through_the_worker_and_retried_on_connection_errors(client, site, allowlisted_worker):
-    page = job_page(client, submit(client, f"{site}/page"), "status-finished")
-    assert "Hello page" in page and "11 words" in page
+def test_through_the_worker_and_retried_on_connection_errors(client, site, local_fetches_allowed, run_jobs):
+    fetched = submit(client, "url_words", {"url": f"{site}/page"})
     # A closed port: the job fails, and RQ schedules attempt 2 of 4 after the first back-off interval.
-    page = job_page(client, submit(client, f"http://127.0.0.1:{free_port()}/"), "status-scheduled")
-    assert "Attempt 2 of 4" in page
+    refused = submit(client, "url_words", {"url": f"http://127.0.0.1:{free_port()}/"})
+    run_jobs()
+    html = page(client, fetched)
+    assert "status-finished" in html
+    assert "Hello page" in html and "11 words" in html
+    html = page(client, refused)
+    assert "status-scheduled" in html
+    assert "Attempt 2 of 4" in html
 
 
-def test_a_refused_address_fails_at_once_without_retries(client, site, worker):
+def test_a_refused_address_fails_at_once_without_retries(client, site, run_jobs):
     # The default worker has no allow-list: a local address is refused, and not retried.
-    page = job_page(client, submit(client, f"{site}/page"), "status-failed", timeout=15)
-    assert "points to a private or local network" in page
-    assert "Traceback" not in page
+    job_id = submit(client, "url_words", {"url": f"{site}/page"})
+    run_jobs()
+    html = page(client, job_id)
+    assert "status-failed" in html
+    assert "points to a private or local network" in html
+    assert "Traceback" not in html
 
 
 def test_api_refuses_a_non_http_address(client):

@@ -5,16 +5,14 @@ url_words is left out: it fetches a public web page, which tests cannot reach he
 """
 
 import io
-import re
 
 import pytest
 from PIL import Image
 
 from tests.browser.test_accessibility import serious_violations
+from tests.helpers import JOB_URL
 
 pytestmark = pytest.mark.browser
-
-JOB_URL = re.compile(r".*/jobs/[0-9a-f-]{36}$")
 
 
 def png(colour, size=(300, 200)) -> bytes:

@@ -32,6 +32,12 @@ def key(job_id: str) -> str:
     return f"jobdeck:probe:{job_id}"
 
 
+def runs(connection, job_id: str) -> dict[str, int]:
+    """How often the probe's side effect ran for a job, per attempt ("attempt:1": 1, ...)."""
+    found = connection.hgetall(key(job_id))
+    return {k.decode(): int(v) for k, v in found.items()}
+
+
 def attempt_number(job) -> int:
     """Which attempt this run is (1 for the first), as the job page counts them."""
     attempts = (job.meta or {}).get("attempts") or 1
