@@ -11,6 +11,7 @@ import redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from jobs import url_words
 from scripts.processes import RedisServer, WorkerProcess, reap_workers
 from tests.helpers import TEST_CONFIG
 from webapp import create_app
@@ -80,3 +81,9 @@ def run_jobs(connection):
                 signal.signal(sig, handler)
 
     return run
+
+
+@pytest.fixture
+def local_fetches_allowed(monkeypatch):
+    """url_words may fetch from this machine (in-process jobs and workers started later read it)."""
+    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")

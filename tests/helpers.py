@@ -54,6 +54,14 @@ def submit_countdown_in_browser(page, live_server: str, seconds) -> str:
     return page.url
 
 
+def page_once_run(client, run_jobs, job_id: str, status: str = "finished") -> str:
+    """Runs the queued jobs (the ``run_jobs`` fixture), then the job's page, which must show ``status``."""
+    run_jobs()
+    html = page(client, job_id)
+    assert f"status-{status}" in html, html[:2000]
+    return html
+
+
 def submit_as_browser(client, task: str, params: dict, priority: str | None = None) -> str:
     """Submits as this browser: through the API, or (for an unlisted task such as the fault probe,
     which the API refuses) through the site's own enqueue, under the browser's owner id."""

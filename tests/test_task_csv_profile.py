@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jobs import csv_profile
 from jobs.csv_profile import profile_bytes, profile_text
 from jobs.errors import TaskInputError
-from tests.helpers import page, submit
+from tests.helpers import page_once_run, submit
 
 
 def columns_by_name(profile):
@@ -162,9 +162,7 @@ def test_property_matches_an_independent_csv_and_statistics_computation(body):
 def test_through_the_worker_with_downloads(client, run_jobs):
     data = b"city,population\nParis,2102650\nLyon,522250\nNice,\n"
     job_id = submit(client, "csv_profile", {"csv": (io.BytesIO(data), "cities.csv")})
-    run_jobs()
-    html = page(client, job_id)
-    assert "status-finished" in html
+    html = page_once_run(client, run_jobs, job_id, "finished")
     assert "Profiled 3 rows and 2 columns of cities.csv." in html
     assert 'id="csv-profile"' in html and "2102650" in html
     assert 'id="job-expiry"' in html
@@ -186,9 +184,7 @@ def test_through_the_worker_with_downloads(client, run_jobs):
 
 def test_ragged_csv_fails_the_job_with_one_sentence(client, run_jobs):
     job_id = submit(client, "csv_profile", {"csv": (io.BytesIO(b"a,b\n1,2\n3\n"), "bad.csv")})
-    run_jobs()
-    html = page(client, job_id)
-    assert "status-failed" in html
+    html = page_once_run(client, run_jobs, job_id, "failed")
     assert "Row 3 has 1 field but the header has 2" in html
     assert "Traceback" not in html
 

@@ -7,7 +7,7 @@ import pytest
 from jobs import primes
 from jobs.errors import TaskInputError
 from jobs.primes import count_primes
-from tests.helpers import api, page, submit
+from tests.helpers import api, page_once_run, submit
 
 
 def simple_primes(n):
@@ -48,9 +48,7 @@ def test_validate_bounds(value, ok):
 
 def test_through_the_worker(client, run_jobs):
     job_id = submit(client, "primes", {"limit": "1000000"})
-    run_jobs()
-    html = page(client, job_id)
-    assert "status-finished" in html
+    html = page_once_run(client, run_jobs, job_id, "finished")
     assert "There are 78,498 primes up to 1,000,000; the largest is 999,983." in html
     assert api(client, job_id)["result"]["count"] == 78498
 

@@ -10,7 +10,7 @@ from PIL import Image
 from jobs import thumbnails
 from jobs.errors import TaskInputError
 from jobs.thumbnails import make_thumbnail, open_image
-from tests.helpers import page, submit
+from tests.helpers import page_once_run, submit
 
 ORIENTATION = 0x0112
 
@@ -84,9 +84,7 @@ def test_through_the_worker_with_previews_and_a_zip(client, run_jobs):
         (io.BytesIO(image_bytes((80, 40), "PNG", "RGBA", (0, 255, 0, 128))), "logo.png"),
     ]
     job_id = submit(client, "thumbnails", {"images": files, "sizes": ["64", "128"]})
-    run_jobs()
-    html = page(client, job_id)
-    assert "status-finished" in html
+    html = page_once_run(client, run_jobs, job_id, "finished")
     assert "Made 4 thumbnails of 2 images." in html
     assert f'src="/jobs/{job_id}/files/phone_photo-64.jpg?inline=1"' in html
     assert 'width="32" height="64"' in html  # upright: EXIF orientation respected

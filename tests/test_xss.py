@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
-from jobs import url_words
 from tests.helpers import local_http_server, submit
 from webapp import dashboard
 
@@ -83,12 +82,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def site():
     with local_http_server(Handler) as url:
         yield url
-
-
-@pytest.fixture
-def local_fetches_allowed(monkeypatch):
-    """url_words may fetch from this machine (the in-process worker reads the allow-list per job)."""
-    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")
 
 
 def png() -> bytes:

@@ -10,11 +10,12 @@ from tests.helpers import JOB_URL, api, submit_countdown, submit_countdown_in_br
 pytestmark = pytest.mark.browser
 
 
-def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, live_server, worker):
+def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, live_server, run_jobs):
     submit_countdown_in_browser(page, live_server, 2)
     # A marker on this document: a full reload (meta refresh, location.reload) would wipe it.
     page.evaluate("window.__sameDocument = 'yes'")
     assert page.locator('meta[http-equiv="refresh"]').count() == 0  # the <noscript> one does not act
+    run_jobs()  # here, while the page polls the live server's thread
     page.wait_for_selector("#job-result", timeout=20_000)
     assert "Waited 2 seconds." in page.locator("#job-result").inner_text()
     assert page.evaluate("window.__sameDocument") == "yes"
@@ -82,7 +83,7 @@ def test_cancel_a_scheduled_job_from_the_page(page, live_server, worker):
     assert page.console_errors == []
 
 
-def test_keyboard_only_submit(page, live_server, worker):
+def test_keyboard_only_submit(page, live_server, run_jobs):
     page.goto(f"{live_server}/tasks/countdown")
     for _ in range(20):  # Tab through the header links to the first field
         page.keyboard.press("Tab")
@@ -94,6 +95,7 @@ def test_keyboard_only_submit(page, live_server, worker):
     page.keyboard.type("1")
     page.keyboard.press("Enter")
     page.wait_for_url(JOB_URL)
+    run_jobs()
     page.wait_for_selector("#job-result", timeout=20_000)
     assert "Waited 1 second." in page.locator("#job-result").inner_text()
     # The actions of the finished job are reachable by Tab too.
@@ -151,7 +153,7 @@ def test_notification_button_is_offered_while_the_job_is_active(page, live_serve
     assert button.count() == 0
 
 
-def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, live_server, worker):
+def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, live_server, run_jobs):
     page.goto(f"{live_server}/tasks/csv_profile")
     page.set_input_files(
         "input[name=csv]", files=[{"name": "empty.csv", "mimeType": "text/csv", "buffer": b""}]
@@ -159,6 +161,7 @@ def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, 
     page.get_by_role("button", name="Start").click()
     page.wait_for_url(JOB_URL)
     page.evaluate("window.__sameDocument = 'yes'")
+    run_jobs()
     page.wait_for_selector("#job-error", timeout=20_000)
     assert page.locator("#job-status").inner_text() == "failed"
     assert "The CSV file is empty." in page.locator("#job-error").inner_text()
@@ -180,7 +183,7 @@ def test_the_job_api_carries_what_the_page_script_needs(client, run_jobs):
     assert any("Counting down 1 seconds" in line for line in done["log"])
 
 
-def test_keyboard_focus_stays_on_its_control_when_the_result_arrives(page, live_server, worker):
+def test_keyboard_focus_stays_on_its_control_when_the_result_arrives(page, live_server, run_jobs):
     submit_countdown_in_browser(page, live_server, 2)
     for _ in range(30):
         page.keyboard.press("Tab")
@@ -188,6 +191,7 @@ def test_keyboard_focus_stays_on_its_control_when_the_result_arrives(page, live_
             break
     else:
         pytest.fail("Tab never reached 'Edit and resubmit'")
+    run_jobs()
     page.wait_for_selector("#job-result", timeout=20_000)
     assert page.evaluate("document.activeElement.textContent") == "Edit and resubmit"
     page.keyboard.press("Enter")
