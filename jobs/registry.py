@@ -116,10 +116,10 @@ def load_extra_tasks(modules: str) -> None:
             ) from None
         if not isinstance(specs, list | tuple) or not all(isinstance(s, TaskSpec) for s in specs):
             raise RuntimeError(f"JOBDECK_TASKS: {name}.TASKS must be a list of jobs.registry.TaskSpec")
-        for spec in specs:
-            if spec.name in TASKS:
-                raise RuntimeError(f"JOBDECK_TASKS: {name} defines task {spec.name!r}, which exists already")
-            TASKS[spec.name] = spec
+        clashes = [spec.name for spec in specs if spec.name in TASKS]
+        if clashes or len({spec.name for spec in specs}) < len(specs):
+            raise RuntimeError(f"JOBDECK_TASKS: {name} defines task {(clashes or ['twice'])[0]!r} again")
+        TASKS.update((spec.name, spec) for spec in specs)
 
 
 load_extra_tasks(os.environ.get("JOBDECK_TASKS", ""))
