@@ -291,7 +291,7 @@ class WebProcess:
         def up():
             try:
                 return requests.get(self.url + self.ready_path, timeout=1).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow on a busy machine
                 return False
 
         wait_until(up, timeout=30, message=f"gunicorn to serve {self.ready_path}")
