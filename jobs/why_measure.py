@@ -24,8 +24,9 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import statuses
-from jobs.errors import TaskInputError, whole_number
+from jobs.errors import TaskInputError
 from jobs.progress import report
+from jobs.validators import whole_number
 from jobs.why_work import APPROACHES, key
 
 MIN_SECONDS = 1

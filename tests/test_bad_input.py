@@ -28,6 +28,7 @@ from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from jobs.runner import load_task_module
+from tests.helpers import job_id_from
 from webapp.start_time import MAX_AHEAD, MAX_AHEAD_MINUTES, MAX_AHEAD_SECONDS
 
 CASES = 1000
@@ -388,7 +389,7 @@ def test_fuzz_task_form(client, connection, task):
                 assert field_error(page, name), (name, page[:3000])
         else:
             assert response.status_code == 303, page[:3000]
-            job_id = response.headers["Location"].rsplit("/", 1)[-1]
+            job_id = job_id_from(response)
             check_accepted_job(connection, job_id, task, options)
             accepted.append(job_id)
 
@@ -410,7 +411,7 @@ def test_fuzz_why_form(client, connection):
         response = client.post("/why", data=data)
         if int_ok(data.get("seconds"), why_measure.MIN_SECONDS, why_measure.MAX_SECONDS):
             assert response.status_code == 303
-            job_id = response.headers["Location"].rsplit("/", 1)[-1]
+            job_id = job_id_from(response)
             job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
             assert job.meta["params"]["base_url"] == "http://localhost"  # never taken from the form
             accepted.append(job_id)
@@ -797,7 +798,7 @@ def test_unknown_and_malformed_job_ids_are_404_everywhere(client, connection):
 
 
 def test_wrong_methods_are_405_with_allow(client):
-    job_id = client.post("/tasks/countdown", data={"seconds": "3"}).headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(client.post("/tasks/countdown", data={"seconds": "3"}))
     cases = [
         ("PUT", "/tasks/countdown", {"GET", "POST"}),
         ("DELETE", f"/jobs/{job_id}", {"GET"}),

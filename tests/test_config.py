@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from jobs import redis_url
-from tests.support import ROOT, WorkerProcess, free_port, wait_until
+from scripts.processes import ROOT, WorkerProcess, free_port, wait_until
 from webapp import create_app
 
 DESCRIBE = """

@@ -9,6 +9,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import storage
 from jobs.queue_names import QUEUE_NAMES
+from tests.helpers import job_id_from
 from webapp import create_app
 
 
@@ -26,7 +27,7 @@ def finished_job(client, connection):
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(response)
     run_queued_jobs(connection)
     assert client.get(f"/api/jobs/{job_id}").get_json()["status"] == "finished"
     return job_id

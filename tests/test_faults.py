@@ -16,51 +16,19 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import fault_probe
-from jobs.registry import get_task
-from jobs.runner import load_task_module
-from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
+from scripts.processes import RedisServer, WebProcess, WorkerProcess, wait_until
+from tests.helpers import FAST, api, page
+from tests.helpers import submit_as_browser as submit
+from tests.tasks import fault_probe
 from webapp import create_app, lost_workers
 from webapp.job_reads import read_job
 from webapp.job_view import LOST, LOST_BEFORE_START, readable_error
 from webapp.lost_workers import QueuePlace
-from webapp.submission import enqueue_task
-
-#: shorter heartbeats and maintenance than the Procfile's, for the tests that are not about them
-FAST = ["--job-monitoring-interval", "1", "--maintenance-interval", "2", "--worker-ttl", "17"]
-
-
-def submit(client, task: str, params: dict, priority: str | None = None) -> str:
-    """Submit as this browser: through the API, or (for the unlisted fault probe, which the API
-    refuses) through the site's own enqueue, under the browser's owner id."""
-    spec = get_task(task)
-    if spec.listed:
-        response = client.post("/api/jobs", json={"task": task, "params": params, "priority": priority})
-        assert response.status_code == 202, response.get_data(as_text=True)
-        return response.get_json()["id"]
-    with client.session_transaction() as session:
-        owner = session.setdefault("owner", "fault-tests")
-    with client.application.test_request_context():
-        return enqueue_task(spec, load_task_module(task).validate(params), owner, priority=priority).id
-
-
-def api(client, job_id: str) -> dict:
-    return client.get(f"/api/jobs/{job_id}").get_json()
-
-
-def page(client, job_id: str) -> str:
-    return client.get(f"/jobs/{job_id}").get_data(as_text=True)
 
 
 def status_in_redis(connection, job_id: str) -> str:
     """The status as stored, read without the site (whose reads may settle a lost job)."""
     return Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status().value
-
-
-def runs(connection, job_id: str) -> dict[str, int]:
-    """How often the fault probe's side effect ran, per attempt."""
-    found = connection.hgetall(fault_probe.key(job_id))
-    return {k.decode(): int(v) for k, v in found.items()}
 
 
 def assert_lost_page(client, job_id: str) -> None:
@@ -86,7 +54,7 @@ def test_worker_killed_mid_job_is_reported_lost_within_90_s_and_a_retried_task_f
     plain = submit(client, "countdown", {"seconds": 600})
     retried = submit(client, "fault_probe", {"seconds": 5}, priority="high")
     wait_until(
-        lambda: status_in_redis(connection, plain) == "started" and runs(connection, retried),
+        lambda: status_in_redis(connection, plain) == "started" and fault_probe.runs(connection, retried),
         timeout=30,
         message="both jobs to start",
     )
@@ -116,7 +84,7 @@ def test_worker_killed_mid_job_is_reported_lost_within_90_s_and_a_retried_task_f
         retried_after = time.monotonic() - killed_at
         html = page(client, retried)
         assert "Attempt 2 of 2." in html and "Probe ran (attempt 2)." in html
-        assert runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
+        assert fault_probe.runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
         print(
             f"\nProcfile settings: job page said 'lost' {page_after:.1f} s after the kill; "
             f"the retried job (page never opened) finished {retried_after:.1f} s after it"
@@ -136,11 +104,11 @@ def test_killed_work_horse_fails_the_job_as_lost_or_retries_it(client, connectio
         assert_lost_page(client, plain)
 
         retried = submit(client, "fault_probe", {"seconds": 4})
-        wait_until(lambda: runs(connection, retried), timeout=20, message="the probe's first run")
+        wait_until(lambda: fault_probe.runs(connection, retried), timeout=20, message="the probe's first run")
         os.kill(worker.horse_pid(), signal.SIGKILL)
         wait_until(lambda: api(client, retried)["status"] == "finished", timeout=30, message="the retry")
         assert "Attempt 2 of 2." in page(client, retried)
-        assert runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
+        assert fault_probe.runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
     finally:
         worker.stop()
 
@@ -192,7 +160,7 @@ def test_job_taken_off_its_queue_by_a_lost_worker_is_queued_again(
         wait_until(lambda: api(client, job_id)["status"] == "finished", timeout=20)
     finally:
         worker.stop()
-    assert runs(connection, job_id) == {"attempt:1": 1}
+    assert fault_probe.runs(connection, job_id) == {"attempt:1": 1}
     assert any("was lost before starting it" in line for line in api(client, job_id)["log"])
 
 

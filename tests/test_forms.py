@@ -3,7 +3,7 @@
 import pytest
 from flask import g
 
-from tests.support import TEST_CONFIG
+from tests.helpers import TEST_CONFIG
 from webapp import create_app
 from webapp.forms import FORMS
 

@@ -15,7 +15,8 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from jobs.queue_names import QUEUE_NAMES
-from tests.support import ROOT, TEST_CONFIG, free_port
+from scripts.processes import ROOT, free_port
+from tests.helpers import TEST_CONFIG, job_id_from, submit_countdown
 from webapp import create_app
 from webapp.ratelimit import KEY_PREFIX
 
@@ -34,12 +35,6 @@ def jobs_in_redis(connection) -> int:
 
 def queued(connection) -> int:
     return sum(Queue(n, connection=connection, serializer=JSONSerializer).count for n in QUEUE_NAMES)
-
-
-def submit(client, seconds="30", **kwargs) -> str:
-    response = client.post("/tasks/countdown", data={"seconds": seconds}, **kwargs)
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return response.headers["Location"].rsplit("/", 1)[-1]
 
 
 def csrf_token(client, path="/tasks/countdown") -> str:
@@ -99,7 +94,7 @@ def test_why_form_and_every_job_action_refuse_a_missing_or_wrong_csrf_token(csrf
     client = csrf_app.test_client()
     token = csrf_token(client)
     response = client.post("/tasks/countdown", data={"seconds": "30", "csrf_token": token})
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(response)
     before = jobs_in_redis(connection)
     targets = ["/why"] + [f"/jobs/{job_id}/{a}" for a in ("cancel", "stop", "retry", "delete")]
     for path in targets:
@@ -126,9 +121,9 @@ def test_the_api_and_the_dashboard_are_csrf_exempt_but_guarded_otherwise(csrf_ap
 # --- owners and ids ------------------------------------------------------------------------------
 def test_another_browser_cannot_act_on_or_download_a_job_but_the_admin_can(app, connection):
     owner = app.test_client()
-    job_id = submit(owner)
+    job_id = submit_countdown(owner)
     stranger = app.test_client()
-    submit(stranger)  # the stranger has an owner id of their own: still not this job's owner
+    submit_countdown(stranger)  # the stranger has an owner id of their own: still not this job's owner
     for action in ("cancel", "stop", "retry", "delete"):
         assert stranger.post(f"/jobs/{job_id}/{action}").status_code == 403, action
     assert stranger.get(f"/jobs/{job_id}/edit").status_code == 403
@@ -145,13 +140,13 @@ def test_another_browser_cannot_act_on_or_download_a_job_but_the_admin_can(app, 
 
 def test_job_ids_are_uuid4_on_every_way_in(app, connection):
     client = app.test_client()
-    ids = [submit(client)]
+    ids = [submit_countdown(client)]
     ids.append(
         client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}}).get_json()["id"]
     )
-    ids.append(client.post("/why", data={"seconds": "1"}).headers["Location"].rsplit("/", 1)[-1])
+    ids.append(job_id_from(client.post("/why", data={"seconds": "1"})))
     client.post(f"/jobs/{ids[0]}/cancel")
-    ids.append(client.post(f"/jobs/{ids[0]}/retry").headers["Location"].rsplit("/", 1)[-1])
+    ids.append(job_id_from(client.post(f"/jobs/{ids[0]}/retry")))
     assert len(set(ids)) == 4
     for job_id in ids:
         assert uuid.UUID(job_id).version == 4 and str(uuid.UUID(job_id)) == job_id
@@ -243,7 +238,7 @@ def assert_security_headers(response, where):
 def test_every_kind_of_response_carries_the_security_headers(redis_url):
     app = make_app(redis_url, RATE_LIMIT="1/minute", MAX_CONTENT_LENGTH=1024)
     client = app.test_client()
-    job_id = submit(client)
+    job_id = submit_countdown(client)
     elsewhere = {"REMOTE_ADDR": "10.0.0.7"}  # another client, with its own budget
     responses = {
         "catalog": client.get("/"),
@@ -285,7 +280,7 @@ def test_every_kind_of_response_carries_the_security_headers(redis_url):
 
 
 def test_site_pages_have_no_inline_scripts(client):
-    job_id = submit(client)
+    job_id = submit_countdown(client)
     for path in ["/", "/tasks/countdown", "/tasks/thumbnails", f"/jobs/{job_id}", "/jobs", "/why", "/nope"]:
         page = client.get(path).get_data(as_text=True)
         scripts = re.findall(r"<script\b[^>]*>", page)
@@ -347,7 +342,7 @@ def test_the_app_refuses_to_start_without_a_secret_key(redis_url):
 
 
 def test_the_procfile_web_server_exits_with_the_message_without_a_secret_key(redis_url):
-    from tests.support import procfile_command
+    from scripts.processes import procfile_command
 
     command = procfile_command("web")
     command[0] = os.path.join(os.path.dirname(sys.executable), command[0])
@@ -416,7 +411,7 @@ def test_the_api_token_is_compared_in_constant_time(redis_url, monkeypatch):
 # --- the rate limit ------------------------------------------------------------------------------
 def test_submissions_over_the_limit_get_a_429_page_with_retry_after(redis_url, connection):
     client = make_app(redis_url, RATE_LIMIT="4/minute").test_client()
-    first = submit(client)
+    first = submit_countdown(client)
     client.post(f"/jobs/{first}/cancel")
     assert client.post("/tasks/countdown", data={"seconds": "0"}).status_code == 400  # not counted
     assert client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}}).status_code == 202

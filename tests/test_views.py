@@ -6,16 +6,11 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from jobs.queue_names import QUEUE_NAMES
+from tests.helpers import submit_countdown
 
 
 def queued_count(connection) -> int:
     return sum(Queue(n, connection=connection, serializer=JSONSerializer).count for n in QUEUE_NAMES)
-
-
-def submit(client, seconds="5"):
-    response = client.post("/tasks/countdown", data={"seconds": seconds})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[-1]
 
 
 def test_index_lists_the_tasks(client):
@@ -46,7 +41,7 @@ def test_invalid_input_rerenders_the_form_with_a_message_and_enqueues_nothing(cl
 
 
 def test_queued_job_page_refreshes_and_shows_progress(client):
-    job_id = submit(client)
+    job_id = submit_countdown(client, 5)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "<progress" in page
@@ -60,7 +55,7 @@ def test_unknown_job_is_a_404_page_that_says_so(client):
 
 
 def test_history_lists_this_browsers_jobs_newest_first_and_paginates(client, app):
-    ids = [submit(client, str(n)) for n in range(1, 24)]
+    ids = [submit_countdown(client, n) for n in range(1, 24)]
     page1 = client.get("/jobs").get_data(as_text=True)
     assert "23 jobs" in page1
     assert page1.index(ids[-1]) < page1.index(ids[-2])  # newest first
@@ -73,7 +68,7 @@ def test_history_lists_this_browsers_jobs_newest_first_and_paginates(client, app
 
 
 def test_history_shows_an_expired_job_as_expired_never_done(client, connection):
-    keep, gone = submit(client), submit(client)
+    keep, gone = submit_countdown(client, 5), submit_countdown(client, 5)
     connection.delete(f"rq:job:{gone}")
     page = client.get("/jobs").get_data(as_text=True)
     row = page[page.index(f'data-job-id="{gone}"') :].split("</tr>")[0]
