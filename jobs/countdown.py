@@ -3,8 +3,10 @@
 import logging
 import time
 
+from pydantic import Field
+
 from jobs.progress import report
-from jobs.validators import whole_number
+from jobs.task_declaration import Params, TaskSpec
 
 log = logging.getLogger(__name__)
 
@@ -12,8 +14,8 @@ MIN_SECONDS = 1
 MAX_SECONDS = 3600
 
 
-def validate(params: dict) -> dict:
-    return {"seconds": whole_number(params.get("seconds"), MIN_SECONDS, MAX_SECONDS, "Seconds")}
+class CountdownParams(Params):
+    seconds: int = Field(10, ge=MIN_SECONDS, le=MAX_SECONDS, title="Seconds to wait", examples=[3])
 
 
 def run(params: dict) -> dict:
@@ -32,3 +34,15 @@ def run(params: dict) -> dict:
         "seconds": seconds,
         "waited_seconds": round(waited, 3),
     }
+
+
+TASK = TaskSpec(
+    name="countdown",
+    title="Countdown",
+    description="Waits the number of seconds you choose, reporting every second. "
+    "The classic 'sleep for N seconds' background job.",
+    params=CountdownParams,
+    run=run,
+    timeout=MAX_SECONDS + 60,
+)
+validate = TASK.validate

@@ -20,14 +20,17 @@ import operator
 from collections import Counter
 from itertools import islice, repeat
 
+from pydantic import Field
+
 from jobs import csv_fast
 from jobs.csv_rules import HUGE, THOUSANDS, fits_a_float, top_values
 from jobs.errors import TaskInputError
 from jobs.outputs import save_output
 from jobs.progress import report
 from jobs.sizes import human_size
+from jobs.task_declaration import Params, TaskSpec, Upload, upload
 from jobs.text_decoding import decode_text
-from jobs.uploads import check_upload, read_upload
+from jobs.uploads import read_upload
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,25 @@ DELIMITERS = ",;\t|"
 _HASH_SPACE = 2.0**64
 
 
-def validate(params: dict) -> dict:
-    return {"csv": check_upload(params.get("csv"), "CSV file")}
+COMMENT_LABEL = "Skip lines starting with"
+COMMENT_HINT = f" If the file has comment lines, give their first character in {COMMENT_LABEL!r}."
+
+
+class CsvProfileParams(Params):
+    csv: Upload = upload(
+        "CSV file",
+        kinds=("csv",),
+        description="UTF-8 or Latin-1; comma, semicolon, tab or pipe separated; the first row names "
+        "the columns.",
+        what="CSV file",
+    )
+    comment: str = Field(
+        "",
+        max_length=1,
+        title=COMMENT_LABEL,
+        description="A character such as #: lines that start with it are left out. Empty: every line is read.",
+        examples=["#"],
+    )
 
 
 def _to_numbers(values, as_int: bool):
@@ -218,12 +238,21 @@ def header_names(row: list[str]) -> list[str]:
     return names
 
 
-def profile_text(text: str, progress=None, engine: str = "auto", data: bytes | None = None) -> dict:
+def without_comments(text: str, comment: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(comment))
+
+
+def profile_text(
+    text: str, progress=None, engine: str = "auto", data: bytes | None = None, comment: str = ""
+) -> dict:
     """Profiles CSV text whose first row is the header; ``progress(done, total)`` gets characters.
 
     ``engine``: "auto" (the fast engine when it can, else this module's), or "python" (the reference).
     ``data``: the bytes ``text`` was decoded from, if at hand (the fast engine may parse them as they are).
+    ``comment``: lines that start with it are left out before parsing.
     """
+    if comment:
+        text, data = without_comments(text, comment), None
     dialect = sniff_dialect(text[:65536])
     if engine == "auto" and csv_fast.available():
         profile = _profile_fast(text, dialect, data)
@@ -231,7 +260,7 @@ def profile_text(text: str, progress=None, engine: str = "auto", data: bytes | N
             if progress:
                 progress(len(text), len(text))
             return profile
-    return _profile_streaming(text, dialect, progress)
+    return _profile_streaming(text, dialect, progress, hint="" if comment else COMMENT_HINT)
 
 
 def _profile_fast(text: str, dialect, data: bytes | None) -> dict | None:
@@ -256,7 +285,7 @@ def _profile(rows: int, dialect, columns: list[dict]) -> dict:
     }
 
 
-def _profile_streaming(text: str, dialect, progress=None) -> dict:
+def _profile_streaming(text: str, dialect, progress=None, hint: str = "") -> dict:
     stream = io.StringIO(text)
     reader = csv.reader(stream, dialect)
     try:
@@ -283,7 +312,7 @@ def _profile_streaming(text: str, dialect, progress=None) -> dict:
                 index, row = next((i, r) for i, r in enumerate(batch) if len(r) != width)
                 raise TaskInputError(
                     f"Row {rows_done + index + 2} has {len(row)} field{'s' if len(row) != 1 else ''} "
-                    f"but the header has {width}; every row needs the same number of fields."
+                    f"but the header has {width}; every row needs the same number of fields.{hint}"
                 )
             for column, values in zip(columns, zip(*batch, strict=True), strict=True):
                 column.add(values)
@@ -295,8 +324,8 @@ def _profile_streaming(text: str, dialect, progress=None) -> dict:
     return _profile(rows_done, dialect, [column.summary() for column in columns])
 
 
-def profile_bytes(data: bytes, progress=None, engine: str = "auto") -> dict:
-    return profile_text(decode_text(data, "The CSV file"), progress, engine, data)
+def profile_bytes(data: bytes, progress=None, engine: str = "auto", comment: str = "") -> dict:
+    return profile_text(decode_text(data, "The CSV file"), progress, engine, data, comment)
 
 
 def to_csv(profile: dict) -> bytes:
@@ -320,7 +349,7 @@ def run(params: dict) -> dict:
     def progress(done, total):
         report(done, total, f"{human_size(len(data) * done / total)} of {size} read" if total else "")
 
-    profile = profile_bytes(data, progress)
+    profile = profile_bytes(data, progress, comment=params.get("comment", ""))
     report(1, 1, f"{size} read")
     files = [
         save_output(
@@ -336,3 +365,16 @@ def run(params: dict) -> dict:
         **profile,
         "files": files,
     }
+
+
+TASK = TaskSpec(
+    name="csv_profile",
+    title="CSV profile",
+    description="Upload a CSV file (UTF-8 or Latin-1, any common delimiter): per column its type, "
+    "counts, distinct values, numeric statistics and top values, with JSON and CSV downloads.",
+    params=CsvProfileParams,
+    run=run,
+    timeout=900,
+    result_kind="csv_profile",
+)
+validate = TASK.validate

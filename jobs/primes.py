@@ -8,9 +8,12 @@ struck out with slice assignment, which runs in C.
 import logging
 import math
 import time
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
 
 from jobs.progress import report
-from jobs.validators import whole_number
+from jobs.task_declaration import Params, TaskSpec
 
 log = logging.getLogger(__name__)
 
@@ -18,11 +21,24 @@ MAX_LIMIT = 10**9
 SEGMENT_ODDS = 1 << 20  # odd numbers per segment (covers about 2 million integers)
 
 
-def validate(params: dict) -> dict:
-    limit = params.get("limit")
-    if isinstance(limit, str):  # "1,000,000" and "1_000_000" as people write them
-        limit = limit.strip().replace("_", "").replace(",", "")
-    return {"limit": whole_number(limit, 2, MAX_LIMIT, "The upper bound")}
+def _digits(value):
+    """ "1,000,000" and "1_000_000" as people write them; over 30 digits stays text (int() refuses
+    more than 4,300 digits, and no bound that long is in range anyway)."""
+    if isinstance(value, str):
+        value = value.strip().replace("_", "").replace(",", "")
+        return value if len(value) <= 30 else "too long"
+    return value
+
+
+class PrimesParams(Params):
+    limit: Annotated[int, BeforeValidator(_digits)] = Field(
+        10_000_000,
+        ge=2,
+        le=MAX_LIMIT,
+        title="Count primes up to",
+        description="Up to 1000000000 (one billion); that takes a while, which is the point.",
+        examples=[1_000_000],
+    )
 
 
 def small_primes(n: int) -> list[int]:
@@ -88,3 +104,16 @@ def run(params: dict) -> dict:
         "largest": largest,
         "seconds": round(seconds, 3),
     }
+
+
+TASK = TaskSpec(
+    name="primes",
+    title="Count primes",
+    description="Counts the primes up to a bound of at most one billion with a segmented "
+    "sieve. CPU-bound: watch the progress, or stop it.",
+    params=PrimesParams,
+    run=run,
+    queue="low",
+    timeout=600,
+)
+validate = TASK.validate

@@ -13,7 +13,7 @@ from rq import get_current_job
 from jobs import durations, progress
 from jobs.errors import TaskInputError
 from jobs.joblog import RedisJobLogHandler
-from jobs.registry import get_task
+from jobs.registry import get_task, validate
 
 LOG_TTL = 7 * 24 * 3600
 
@@ -26,10 +26,8 @@ def load_task_module(task: str):
 
 
 def execute(task: str, params: dict):
-    module = load_task_module(task)
-    if not isinstance(params, dict):
-        raise TaskInputError("The job's parameters must be a JSON object.")
-    clean = module.validate(params)
+    spec = get_task(task)
+    clean = validate(task, params)
     job = get_current_job()
     handler = None
     root = logging.getLogger()
@@ -42,7 +40,7 @@ def execute(task: str, params: dict):
     progress.begin(job)
     started = time.monotonic()
     try:
-        result = module.run(clean)
+        result = spec.run(clean)
         if job is not None:
             durations.record(job.connection, task, time.monotonic() - started)
         return result

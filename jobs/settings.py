@@ -31,3 +31,8 @@ FAILURE_TTL = int(os.environ.get("JOBDECK_FAILURE_TTL", 7 * 24 * 3600))
 REFRESH_SECONDS = int(os.environ.get("JOBDECK_REFRESH_SECONDS", 2))
 #: the largest request body (Flask's own setting's name); larger gets the 413 page
 MAX_CONTENT_LENGTH = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 1024))
+
+# The worker reads this module at start-up (its --config): loading the task declarations here makes a
+# bad JOBDECK_TASKS stop the worker at once, as it stops the site, and imports them (and pydantic)
+# once in the worker's main process, before it forks a work horse for each job.
+import jobs.registry  # noqa: E402, F401

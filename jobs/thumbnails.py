@@ -7,12 +7,16 @@ orientation is applied before resizing (``ImageOps.exif_transpose``), so phone p
 import io
 import logging
 import zipfile
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from jobs.errors import TaskInputError
 from jobs.file_names import safe_name
 from jobs.outputs import save_output
 from jobs.progress import report
-from jobs.uploads import MAX_FILES, check_upload, read_upload
+from jobs.task_declaration import Params, TaskSpec, Upload, upload
+from jobs.uploads import MAX_FILES, read_upload
 from jobs.validators import parse_decimal
 
 log = logging.getLogger(__name__)
@@ -22,24 +26,31 @@ SIZES = (64, 128, 256, 512, 1024)
 MAX_PIXELS = 50_000_000
 
 
-def validate(params: dict) -> dict:
-    images = params.get("images")
-    if not isinstance(images, list) or not images:
-        raise TaskInputError("Choose at least one image to upload.")
-    if len(images) > MAX_FILES:
-        raise TaskInputError(f"Upload at most {MAX_FILES} images at a time.")
-    sizes = params.get("sizes")
-    if isinstance(sizes, int | str):
-        sizes = [sizes]
-    if not isinstance(sizes, list) or not sizes:
-        raise TaskInputError("Choose at least one thumbnail size.")
-    clean_sizes = []
-    for size in sizes:
-        size = parse_decimal(size)
-        if isinstance(size, bool) or size not in SIZES:
-            raise TaskInputError(f"Thumbnail sizes must be among {', '.join(map(str, SIZES))} pixels.")
-        clean_sizes.append(size)
-    return {"images": [check_upload(ref, "image") for ref in images], "sizes": sorted(set(clean_sizes))}
+def _size_list(value):
+    """One size or several, as numbers or as the digits a form sends."""
+    values = [value] if isinstance(value, int | str) else value
+    return [parse_decimal(v) for v in values] if isinstance(values, list) else values
+
+
+class ThumbnailsParams(Params):
+    images: list[Upload] = upload(
+        "Images",
+        kinds=("image",),
+        max_files=MAX_FILES,
+        description="JPEG, PNG, WebP or GIF; choose one or more.",
+        what="image",
+    )
+    sizes: Annotated[
+        list[Literal[SIZES]], BeforeValidator(_size_list), AfterValidator(lambda v: sorted(set(v)))
+    ] = Field(
+        [128, 256],
+        min_length=1,
+        title="Sizes (longest side, pixels)",
+        description="Hold Ctrl (or Cmd) to choose several.",
+        json_schema_extra={
+            "x-message": f"Choose one or more sizes among {', '.join(map(str, SIZES))} pixels."
+        },
+    )
 
 
 def open_image(data: bytes, filename: str):
@@ -117,3 +128,16 @@ def run(params: dict) -> dict:
         "thumbnails": count,
         "files": [zip_file, *files],
     }
+
+
+TASK = TaskSpec(
+    name="thumbnails",
+    title="Thumbnails",
+    description="Upload JPEG, PNG, WebP or GIF images and choose sizes: upright thumbnails "
+    "to preview and download as a ZIP file.",
+    params=ThumbnailsParams,
+    run=run,
+    timeout=900,
+    result_kind="thumbnails",
+)
+validate = TASK.validate

@@ -16,12 +16,15 @@ import socket
 import ssl
 import time
 from html.parser import HTMLParser
+from typing import Annotated
 from urllib.parse import urljoin, urlsplit
 
+from pydantic import AfterValidator, Field
 from rq import get_current_job
 
 from jobs.errors import TaskInputError
 from jobs.progress import report
+from jobs.task_declaration import Params, TaskSpec
 from jobs.word_frequency import count_words, top_words
 
 log = logging.getLogger(__name__)
@@ -256,3 +259,26 @@ def run(params: dict) -> dict:
         "distinct_words": len(counts),
         "top": top_words(counts, 10),
     }
+
+
+class UrlWordsParams(Params):
+    # validate() is the address rule, for the form, the API and the worker alike
+    url: Annotated[str, AfterValidator(lambda url: validate({"url": url})["url"])] = Field(
+        title="Web page address",
+        examples=["https://example.com/"],
+        json_schema_extra={"format": "uri", "x-message": "Enter the address of a web page."},
+    )
+
+
+TASK = TaskSpec(
+    name="url_words",
+    title="Words on a web page",
+    description="Fetches a public web page and counts its words (RQ's classic example). "
+    "Connection errors are retried with back-off.",
+    params=UrlWordsParams,
+    run=run,
+    timeout=120,
+    retry_max=3,
+    retry_intervals=(5, 30, 120),
+    result_kind="url_words",
+)

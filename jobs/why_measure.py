@@ -17,8 +17,10 @@ import json
 import threading
 import time
 import uuid
+from typing import Annotated
 from urllib.parse import urlsplit
 
+from pydantic import AfterValidator, Field
 from rq import Queue, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -26,7 +28,7 @@ from rq.serializers import JSONSerializer
 from jobs import statuses
 from jobs.errors import TaskInputError
 from jobs.progress import report
-from jobs.validators import whole_number
+from jobs.task_declaration import Params, TaskSpec
 from jobs.why_work import APPROACHES, key
 
 MIN_SECONDS = 1
@@ -37,13 +39,19 @@ LATEST_TTL = 30 * 24 * 3600
 OTHER_WORKER_GRACE = 1.0
 
 
-def validate(params: dict) -> dict:
-    seconds = whole_number(params.get("seconds"), MIN_SECONDS, MAX_SECONDS, "Seconds")
-    base_url = params.get("base_url")
-    parts = urlsplit(base_url) if isinstance(base_url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+def _site_address(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TaskInputError("base_url must be the site's http(s) address.")
-    return {"seconds": seconds, "base_url": base_url.rstrip("/")}
+    return base_url.rstrip("/")
+
+
+class WhyMeasureParams(Params):
+    seconds: int = Field(MIN_SECONDS, ge=MIN_SECONDS, le=MAX_SECONDS, title="Seconds")
+    base_url: Annotated[str, AfterValidator(_site_address)] = Field(
+        title="The site's address",
+        json_schema_extra={"x-message": "base_url must be the site's http(s) address."},
+    )
 
 
 def _connection(base_url: str, timeout: float) -> http.client.HTTPConnection:
@@ -174,3 +182,17 @@ def run(params: dict) -> dict:
     }
     connection.set(LATEST_KEY, json.dumps(result), ex=LATEST_TTL)
     return result
+
+
+TASK = TaskSpec(
+    name="why_measure",
+    title="Why a queue? measurement",
+    description="Calls each /why demo route over HTTP and measures what it really does.",
+    params=WhyMeasureParams,
+    run=run,
+    queue="high",
+    timeout=300,
+    result_kind="why",
+    listed=False,
+)
+validate = TASK.validate

@@ -10,12 +10,13 @@ import logging
 import re
 from collections import Counter
 
-from jobs.errors import TaskInputError
+from pydantic import Field, model_validator
+
 from jobs.outputs import save_output
 from jobs.progress import report
+from jobs.task_declaration import Params, TaskSpec, Upload, reject, upload
 from jobs.text_decoding import decode_text
-from jobs.uploads import check_upload, read_upload
-from jobs.validators import parse_decimal
+from jobs.uploads import read_upload
 
 log = logging.getLogger(__name__)
 
@@ -33,28 +34,36 @@ _STOP_WORDS_TEXT = """a about above after again against all am an and any are as
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
-def validate(params: dict) -> dict:
-    text = params.get("text") or ""
-    upload = params.get("upload")
-    if not isinstance(text, str):
-        raise TaskInputError("The text must be a string.")
-    if upload and text.strip():
-        raise TaskInputError("Either upload a file or paste text, not both.")
-    if len(text) > MAX_PASTED_CHARS:
-        raise TaskInputError(
-            f"Pasted text is limited to {MAX_PASTED_CHARS:,} characters; upload a file instead."
-        )
-    if not upload and not text.strip():
-        raise TaskInputError("Upload a text file or paste some text.")
-    top = parse_decimal(params.get("top", 20))
-    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
-        raise TaskInputError(f"Top must be a whole number from 1 to {MAX_TOP}.")
-    clean = {"top": top, "stop_words": bool(params.get("stop_words", False))}
-    if upload:
-        clean["upload"] = check_upload(upload, "text file")
-    else:
-        clean["text"] = text
-    return clean
+class WordFrequencyParams(Params):
+    upload: Upload | None = upload(
+        "Text file",
+        kinds=("text",),
+        description="UTF-8 or Latin-1 plain text.",
+        what="text file",
+        default=None,
+    )
+    text: str = Field(
+        "",
+        title="Or paste text",
+        max_length=MAX_PASTED_CHARS,
+        json_schema_extra={
+            "x-widget": "textarea",
+            "x-message": f"Pasted text is limited to {MAX_PASTED_CHARS:,} characters; upload a file instead.",
+        },
+        examples=["the quick brown fox jumps over the lazy dog"],
+    )
+    top: int = Field(20, ge=1, le=MAX_TOP, title="How many top words", examples=[20])
+    stop_words: bool = Field(False, title="Leave out common English words (the, and, of, ...)")
+
+    @model_validator(mode="after")
+    def _a_file_or_text(self):
+        # the one cross-field rule, for the form, the API and the worker alike
+        has_text = bool(self.text.strip())
+        if self.upload is not None and has_text:
+            raise reject("text", "Either upload a file or paste text, not both.")
+        if self.upload is None and not has_text:
+            raise reject("text", "Upload a text file or paste some text.")
+        return self
 
 
 def chunks(text: str, size: int = CHUNK_CHARS):
@@ -101,7 +110,7 @@ def to_csv(counts: Counter) -> bytes:
 
 
 def run(params: dict) -> dict:
-    if "upload" in params:
+    if params.get("upload"):
         ref = params["upload"]
         data = read_upload(ref)
         text = decode_text(data, f"The file {ref['filename']!r}")
@@ -127,3 +136,16 @@ def run(params: dict) -> dict:
         "top": top_words(counts, params["top"]),
         "files": files,
     }
+
+
+TASK = TaskSpec(
+    name="word_frequency",
+    title="Word frequency",
+    description="Upload a text file or paste text: its most frequent words with counts and "
+    "shares, optionally without common English stop words, and a CSV of all words.",
+    params=WordFrequencyParams,
+    run=run,
+    timeout=600,
+    result_kind="word_frequency",
+)
+validate = TASK.validate

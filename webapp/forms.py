@@ -1,4 +1,11 @@
-"""One WTForms class per task. The field names are the task's parameter names."""
+"""Task forms, generated from each task's declaration (``jobs/task_declaration.py``).
+
+A form's fields are the task's parameters (same names, in declaration order), with the HTML
+constraint attributes their limits give (min, max, maxlength, required, accept, multiple). The form
+does not restate the rules: it hands what the browser sent to the task's own ``validate`` and shows
+each message beside its field. What only the form can check (an uploaded file's content kind) is
+checked here, with the words of ``jobs/upload_kinds.py``.
+"""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -7,23 +14,16 @@ from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import (
-    BooleanField,
     DateTimeLocalField,
-    FileField,
     HiddenField,
     IntegerField,
-    MultipleFileField,
     SelectField,
-    SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 
-from jobs import countdown, primes, thumbnails, url_words, word_frequency
-from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from webapp.start_time import MAX_AHEAD_MINUTES, NOT_IN_FUTURE, start_time_problem
 
@@ -89,10 +89,8 @@ class PostedForm(FlaskForm):
 
 
 class TaskForm(PostedForm):
-    """A task's form; ``to_params`` turns the validated fields into the job's parameters."""
-
-    #: the fields that become parameters (the CSRF token and the options are not)
-    param_fields: tuple[str, ...] = ()
+    """The fields every task's form has: how and when to run (``webapp/task_forms.py`` adds the
+    task's own)."""
 
     priority = SelectField(
         "Priority",
@@ -144,175 +142,3 @@ class TaskForm(PostedForm):
             except OverflowError:  # the first or last day of the calendar, shifted past its edge
                 return None
         return None
-
-    def to_params(self, store_file=None) -> dict:
-        """``store_file(field_name, filename, data) -> reference`` saves an upload in Redis."""
-        return {name: getattr(self, name).data for name in self.param_fields}
-
-
-class CountdownForm(TaskForm):
-    param_fields = ("seconds",)
-    seconds = IntegerField(
-        "Seconds to wait",
-        default=10,
-        validators=[
-            InputRequired("Enter how many seconds to wait."),
-            NumberRange(
-                countdown.MIN_SECONDS, countdown.MAX_SECONDS, "Enter a whole number from %(min)s to %(max)s."
-            ),
-        ],
-        render_kw={"min": countdown.MIN_SECONDS, "max": countdown.MAX_SECONDS, "inputmode": "numeric"},
-    )
-
-
-def _uploads(field) -> list:
-    """The files actually chosen in a file field (browsers send an empty part when none is)."""
-    data = field.data if isinstance(field.data, list) else [field.data]
-    return [f for f in data if f is not None and getattr(f, "filename", "")]
-
-
-def _store(store_file, field_name: str, upload) -> dict:
-    return store_file(field_name, upload.filename, upload.read())
-
-
-def _looks_binary(upload) -> bool:
-    head = upload.stream.read(8192)
-    upload.stream.seek(0)
-    return b"\x00" in head
-
-
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
-
-
-def _looks_like_image(upload) -> bool:
-    head = upload.stream.read(16)
-    upload.stream.seek(0)
-    return head.startswith(IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-
-
-class CsvProfileForm(TaskForm):
-    csv = FileField(
-        "CSV file",
-        description="UTF-8 or Latin-1; comma, semicolon, tab or pipe separated; the first row names the columns.",
-        render_kw={"accept": ".csv,.tsv,.txt,text/csv,text/plain"},
-    )
-
-    def validate_csv(self, field):
-        files = _uploads(field)
-        if not files:
-            raise ValidationError("Choose a CSV file to upload.")
-        if _looks_binary(files[0]):
-            raise ValidationError("That file is not a CSV text file.")
-
-    def to_params(self, store_file=None) -> dict:
-        return {"csv": _store(store_file, "csv", _uploads(self.csv)[0])}
-
-
-class WordFrequencyForm(TaskForm):
-    upload = FileField(
-        "Text file", description="UTF-8 or Latin-1 plain text.", render_kw={"accept": ".txt,.md,text/plain"}
-    )
-    text = TextAreaField("Or paste text", render_kw={"rows": 8})
-    top = IntegerField(
-        "How many top words",
-        default=20,
-        validators=[
-            InputRequired("Enter how many top words to show."),
-            NumberRange(1, word_frequency.MAX_TOP, "Enter a whole number from %(min)s to %(max)s."),
-        ],
-        render_kw={"min": 1, "max": word_frequency.MAX_TOP, "inputmode": "numeric"},
-    )
-    stop_words = BooleanField("Leave out common English words (the, and, of, ...)")
-
-    def validate_text(self, field):
-        files = _uploads(self.upload)
-        text = (field.data or "").strip()
-        if files and text:
-            raise ValidationError("Either upload a file or paste text, not both.")
-        if not files and not text:
-            raise ValidationError("Upload a text file or paste some text.")
-        if len(text) > word_frequency.MAX_PASTED_CHARS:
-            raise ValidationError("That is too much text to paste; upload it as a file instead.")
-        if files and _looks_binary(files[0]):
-            raise ValidationError("That file is not a plain text file.")
-
-    def to_params(self, store_file=None) -> dict:
-        params = {"top": self.top.data, "stop_words": bool(self.stop_words.data)}
-        files = _uploads(self.upload)
-        if files:
-            params["upload"] = _store(store_file, "upload", files[0])
-        else:
-            params["text"] = self.text.data
-        return params
-
-
-class ThumbnailsForm(TaskForm):
-    images = MultipleFileField(
-        "Images",
-        description="JPEG, PNG, WebP or GIF; choose one or more.",
-        render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"},
-    )
-    sizes = SelectMultipleField(
-        "Sizes (longest side, pixels)",
-        choices=[SelectChoice(s, f"{s} px") for s in thumbnails.SIZES],
-        coerce=int,
-        default=[128, 256],
-        description="Hold Ctrl (or Cmd) to choose several.",
-    )
-
-    def validate_images(self, field):
-        files = _uploads(field)
-        if not files:
-            raise ValidationError("Choose at least one image to upload.")
-        if len(files) > thumbnails.MAX_FILES:
-            raise ValidationError(f"Upload at most {thumbnails.MAX_FILES} images at a time.")
-        for upload in files:
-            if not _looks_like_image(upload):
-                raise ValidationError(f"{upload.filename!r} is not a JPEG, PNG, WebP or GIF image.")
-
-    def validate_sizes(self, field):
-        if not field.data:
-            raise ValidationError("Choose at least one size.")
-
-    def to_params(self, store_file=None) -> dict:
-        images = [_store(store_file, f"images{i}", upload) for i, upload in enumerate(_uploads(self.images))]
-        return {"images": images, "sizes": sorted(set(self.sizes.data))}
-
-
-class PrimesForm(TaskForm):
-    param_fields = ("limit",)
-    limit = IntegerField(
-        "Count primes up to",
-        default=10_000_000,
-        validators=[
-            InputRequired("Enter an upper bound."),
-            NumberRange(2, primes.MAX_LIMIT, "Enter a whole number from %(min)s to %(max)s."),
-        ],
-        description="Up to 1000000000 (one billion); that takes a while, which is the point.",
-        render_kw={"min": 2, "max": primes.MAX_LIMIT, "inputmode": "numeric"},
-    )
-
-
-class UrlWordsForm(TaskForm):
-    param_fields = ("url",)
-    url = StringField(
-        "Web page address",
-        validators=[InputRequired("Enter the address of a web page.")],
-        render_kw={"type": "url", "placeholder": "https://example.com/"},
-    )
-
-    def validate_url(self, field):
-        try:
-            field.data = url_words.validate({"url": field.data})["url"]
-        except TaskInputError as exc:
-            raise ValidationError(str(exc)) from exc
-
-
-FORMS: dict[str, type[TaskForm]] = {
-    "countdown": CountdownForm,
-    "csv_profile": CsvProfileForm,
-    "word_frequency": WordFrequencyForm,
-    "thumbnails": ThumbnailsForm,
-    "primes": PrimesForm,
-    "url_words": UrlWordsForm,
-}

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from jobs import storage
 from jobs.registry import TASKS, get_task
-from webapp.forms import FORMS
 from webapp.identity import owner_id
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
+from webapp.task_forms import form_class
 
 bp = Blueprint("tasks", __name__)
 
@@ -22,9 +22,9 @@ def index():
 
 def _spec_and_form(name: str):
     spec = get_task(name)
-    if spec is None or name not in FORMS:
+    if spec is None or not spec.listed:
         abort(404)
-    return spec, FORMS[name]
+    return spec, form_class(name)
 
 
 @bp.get("/tasks/<name>")

@@ -7,26 +7,14 @@ often each job's side effect ran, and in which attempt.
 
 import time
 
+from pydantic import Field
 from rq import get_current_job
 
 from jobs.attempts import attempt_of
-from jobs.errors import TaskInputError
-from jobs.registry import TaskSpec
+from jobs.task_declaration import Params, TaskSpec
 
 KEY_TTL = 3600
 MAX_SECONDS = 10
-
-TASKS = [
-    TaskSpec(
-        name="fault_probe",
-        title="Fault probe",
-        description="Test support: records each run in Redis, then waits; retried once if lost.",
-        module=__name__,
-        timeout=60,
-        retry_max=1,
-        listed=False,
-    )
-]
 
 
 def key(job_id: str) -> str:
@@ -39,13 +27,8 @@ def runs(connection, job_id: str) -> dict[str, int]:
     return {k.decode(): int(v) for k, v in found.items()}
 
 
-def validate(params: dict) -> dict:
-    seconds = params.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise TaskInputError("Seconds must be a number.")
-    if not 0 <= seconds <= MAX_SECONDS:
-        raise TaskInputError(f"Seconds must be between 0 and {MAX_SECONDS}.")
-    return {"seconds": seconds}
+class ProbeParams(Params):
+    seconds: float = Field(ge=0, le=MAX_SECONDS, title="Seconds")
 
 
 def run(params: dict) -> dict:
@@ -58,3 +41,15 @@ def run(params: dict) -> dict:
             pipe.execute()
     time.sleep(params["seconds"])
     return {"summary": f"Probe ran (attempt {attempt}).", "attempt": attempt}
+
+
+TASK = TaskSpec(
+    name="fault_probe",
+    title="Fault probe",
+    description="Test support: records each run in Redis, then waits; retried once if lost.",
+    params=ProbeParams,
+    run=run,
+    timeout=60,
+    retry_max=1,
+    listed=False,
+)

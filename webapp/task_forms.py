@@ -1,0 +1,164 @@
+"""Each task's form, built from its declaration: nothing is written by hand per task.
+
+A field's kind follows its parameter's type (number, text, long text, on/off, one or several
+choices, file or files) and its HTML constraint attributes follow the parameter's JSON Schema
+(minimum -> ``min``, maxLength -> ``maxlength``, ...), so the page and ``/api/tasks/<name>`` state
+the same limits. Validation is the task's own (``TaskSpec.validate``): the form hands it what the
+browser sent, as the API hands it JSON, and shows each message beside its field.
+"""
+
+from functools import cache
+from typing import get_origin
+
+from wtforms import (
+    BooleanField,
+    FileField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+
+from jobs.param_messages import choices_of
+from jobs.registry import get_task
+from jobs.task_declaration import InvalidParams, TaskSpec, upload_rules
+from jobs.upload_kinds import HEAD_BYTES, accept, kind_problem
+from webapp.forms import TaskForm
+
+#: what a placeholder says before a parameter's example
+EXAMPLE_PREFIX = "e.g. "
+
+
+def _property(schema: dict, name: str) -> dict:
+    """The field's JSON Schema, with an optional (``X | None``) type read as X."""
+    prop = dict(schema["properties"][name])
+    for option in prop.pop("anyOf", []):
+        if option.get("type") != "null":
+            prop.update(option)
+    return prop
+
+
+def _uploads(field) -> list:
+    """The files actually chosen in a file field (browsers send an empty part when none is)."""
+    data = field.data if isinstance(field.data, list) else [field.data]
+    return [f for f in data if f is not None and getattr(f, "filename", "")]
+
+
+def _head_and_size(upload) -> tuple[bytes, int]:
+    head = upload.stream.read(HEAD_BYTES)
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    return head, size
+
+
+def _field(name: str, info, prop: dict, required: bool):
+    label = info.title or name.replace("_", " ").capitalize()
+    hint = info.description or ""
+    attrs: dict = {}
+    if info.examples:
+        attrs["placeholder"] = f"{EXAMPLE_PREFIX}{info.examples[0]}"
+    rules = upload_rules(info)
+    if rules:
+        attrs = {"accept": accept(rules["kinds"])}
+        many = rules["max_files"] > 1
+        return (MultipleFileField if many else FileField)(label, description=hint, render_kw=attrs)
+    choices = choices_of(info)
+    if choices is not None:
+        options = [(str(value), f"{value}") for value in choices]
+        default = info.default if info.default is not None else None
+        if get_origin(info.annotation) is list:
+            return SelectMultipleField(
+                label, choices=options, coerce=str, default=default, description=hint, validate_choice=False
+            )
+        return SelectField(
+            label, choices=options, coerce=str, default=default, description=hint, validate_choice=False
+        )
+    if info.annotation is bool:
+        return BooleanField(label, default=bool(info.default), description=hint)
+    default = None if info.is_required() else info.default
+    if info.annotation in (int, float):
+        attrs.update(type="number", inputmode="numeric" if info.annotation is int else "decimal")
+        attrs["step"] = 1 if info.annotation is int else "any"
+        for key, attr in (("minimum", "min"), ("maximum", "max")):
+            if key in prop:
+                attrs[attr] = prop[key]
+        if default is not None or required:
+            attrs["required"] = True
+        return StringField(label, default=default, description=hint, render_kw=attrs)
+    for key, attr in (("maxLength", "maxlength"), ("minLength", "minlength"), ("pattern", "pattern")):
+        if key in prop:
+            attrs[attr] = prop[key]
+    if required or prop.get("minLength", 0) > 0:
+        attrs["required"] = True
+    if prop.get("x-widget") == "textarea":
+        attrs.setdefault("rows", 8)
+        return TextAreaField(label, default=default, description=hint, render_kw=attrs)
+    if prop.get("format") == "uri":
+        attrs["type"] = "url"
+    return StringField(label, default=default, description=hint, render_kw=attrs)
+
+
+class DeclaredForm(TaskForm):
+    """A task's form; ``spec`` is the task it was built for."""
+
+    spec: TaskSpec
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)  # the CSRF token and the run options
+        values, self.chosen_files, kind_errors = {}, {}, {}
+        for name, info in self.spec.params.model_fields.items():
+            field = self[name]
+            rules = upload_rules(info)
+            if rules:
+                files = self.chosen_files[name] = _uploads(field)
+                refs = []
+                for upload in files:
+                    head, size = _head_and_size(upload)
+                    refs.append({"file": "chosen", "filename": upload.filename, "size": size})
+                    problem = kind_problem(head, upload.filename, rules["kinds"])
+                    if problem and name not in kind_errors:
+                        kind_errors[name] = problem
+                if refs:
+                    values[name] = refs if rules["max_files"] > 1 else refs[0]
+            elif isinstance(field, BooleanField | SelectMultipleField):
+                values[name] = field.data  # unticked, nothing chosen: the browser sends nothing
+            elif field.raw_data:
+                values[name] = field.raw_data[0]
+        try:
+            self.clean = self.spec.validate(values)
+        except InvalidParams as invalid:
+            ok = False
+            for name, messages in invalid.errors.items():
+                (self[name].errors if name in self else self.form_errors).extend(messages)
+        for name, problem in kind_errors.items():
+            if not self[name].errors:
+                self[name].errors.append(problem)
+                ok = False
+        return ok
+
+    def to_params(self, store_file) -> dict:
+        """The validated parameters, each chosen file saved by ``store_file(field_name, filename,
+        data) -> reference``."""
+        params = dict(self.clean)
+        for name, files in self.chosen_files.items():
+            refs = [store_file(f"{name}{i}", f.filename, f.read()) for i, f in enumerate(files)]
+            many = upload_rules(self.spec.params.model_fields[name])["max_files"] > 1
+            params[name] = refs if many else (refs[0] if refs else None)
+        return params
+
+
+@cache
+def form_class(task: str) -> type[DeclaredForm] | None:
+    """The form class of a task (built once per process), or None for an unknown task."""
+    spec = get_task(task)
+    if spec is None:
+        return None
+    schema = spec.json_schema()
+    required = set(schema.get("required", []))
+    fields = {
+        name: _field(name, info, _property(schema, name), name in required)
+        for name, info in spec.params.model_fields.items()
+    }
+    return type(f"{spec.params.__name__}Form", (DeclaredForm,), {"spec": spec, **fields})
