@@ -26,8 +26,8 @@ class Kind(NamedTuple):
 
 
 KINDS = {
-    "text": Kind(".txt,.md,.log,text/plain", "plain text", _is_text),
-    "csv": Kind(".csv,.tsv,.txt,text/csv,text/plain", "CSV text", _is_text),
+    "text": Kind(".txt,.md,.log,text/plain", "plain text file", _is_text),
+    "csv": Kind(".csv,.tsv,.txt,text/csv,text/plain", "CSV text file", _is_text),
     "image": Kind("image/jpeg,image/png,image/webp,image/gif", "JPEG, PNG, WebP or GIF image", _is_image),
 }
 
@@ -40,4 +40,4 @@ def kind_problem(head: bytes, filename: str, kinds) -> str | None:
     """None when the file's first bytes are one of ``kinds``, else the message saying it is not."""
     if any(KINDS[kind].matches(head) for kind in kinds):
         return None
-    return f"{filename!r} is not a {' or '.join(KINDS[kind].words for kind in kinds)} file."
+    return f"{filename!r} is not a {' or a '.join(KINDS[kind].words for kind in kinds)}."

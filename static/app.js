@@ -249,11 +249,12 @@
     this.signature = signature;
     var bar = byId("job-progress");
     if (bar) {
-      if (progress.percent === null || progress.percent === undefined) {
-        bar.removeAttribute("value");
+      var unknown = progress.percent === null || progress.percent === undefined;
+      if (unknown && job.active) {
+        bar.removeAttribute("value"); // indeterminate: moving while the job may still move
       } else {
-        bar.value = progress.percent;
-        bar.textContent = progress.percent + "%";
+        bar.value = unknown ? 0 : progress.percent; // an ended job's bar stands still
+        bar.textContent = (unknown ? 0 : progress.percent) + "%";
       }
     }
     setText(byId("job-percent"), progress.percent === null || progress.percent === undefined ? "" : progress.percent + "%");

@@ -31,7 +31,7 @@ def test_get_returns_the_contract_shape(client):
 def test_errors_are_json_with_a_message_and_the_right_status(client, connection):
     cases = [
         ({"json": {"task": "nope"}}, 400, "Unknown task"),
-        ({"json": {"task": "countdown", "params": {"seconds": 0}}}, 400, "between 1 and 3600"),
+        ({"json": {"task": "countdown", "params": {"seconds": 0}}}, 400, "from 1 to 3600"),
         ({"json": {"task": "countdown", "params": [1]}}, 400, "params"),
         ({"json": [1, 2]}, 400, "JSON object"),
         ({"data": "{broken", "content_type": "application/json"}, 400, "JSON object"),

@@ -71,7 +71,7 @@ def test_validate_wants_an_upload_reference():
     with pytest.raises(TaskInputError, match="Choose a CSV file"):
         csv_profile.validate({})
     ref = {"file": "in-csv-1", "filename": "x.csv", "size": 3}
-    assert csv_profile.validate({"csv": ref}) == {"csv": ref}
+    assert csv_profile.validate({"csv": ref}) == {"csv": ref, "comment": ""}
 
 
 def test_statistics_match_the_statistics_module_on_a_larger_file():
@@ -199,13 +199,13 @@ def test_form_refuses_a_missing_or_binary_file(client):
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert "That file is not a CSV text file." in response.get_data(as_text=True)
+    assert "&#39;x.csv&#39; is not a CSV text file." in response.get_data(as_text=True)
 
 
 def test_api_without_an_upload_is_a_clear_400(client):
     response = client.post("/api/jobs", json={"task": "csv_profile", "params": {}})
     assert response.status_code == 400
-    assert response.get_json()["error"] == "Choose a CSV file to upload."
+    assert response.get_json()["error"] == "CSV file: Choose a CSV file to upload."
 
 
 @pytest.mark.parametrize("engine", ["auto", "python"])

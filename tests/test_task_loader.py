@@ -74,6 +74,8 @@ def test_a_bad_module_or_a_clash_stops_the_import_with_one_line(tmp_path, tasks,
 
 def test_a_clash_leaves_the_registry_as_it_was():
     before = dict(registry.TASKS)
-    with pytest.raises(registry.TaskLoadError, match=r"^JOBDECK_TASKS: tests\.tasks\.fault_probe defines task"):
+    with pytest.raises(
+        registry.TaskLoadError, match=r"^JOBDECK_TASKS: tests\.tasks\.fault_probe defines task"
+    ):
         registry.load_extra_tasks("tests.tasks.fault_probe")
     assert before == registry.TASKS

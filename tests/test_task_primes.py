@@ -42,7 +42,7 @@ def test_validate_bounds(value, ok):
     if ok:
         assert primes.validate({"limit": value})["limit"] >= 2
     else:
-        with pytest.raises(TaskInputError, match="upper bound"):
+        with pytest.raises(TaskInputError, match="Enter a whole number from 2 to 1,000,000,000"):
             primes.validate({"limit": value})
 
 
@@ -56,10 +56,10 @@ def test_through_the_worker(client, run_jobs):
 def test_form_refuses_a_bound_over_a_billion(client):
     response = client.post("/tasks/primes", data={"limit": str(10**9 + 1)})
     assert response.status_code == 400
-    assert "Enter a whole number from 2 to 1000000000." in response.get_data(as_text=True)
+    assert "Enter a whole number from 2 to 1,000,000,000." in response.get_data(as_text=True)
 
 
 def test_api_validates_the_bound_too(client):
     response = client.post("/api/jobs", json={"task": "primes", "params": {"limit": 10**10}})
     assert response.status_code == 400
-    assert response.get_json()["error"] == "The upper bound must be between 2 and 1,000,000,000."
+    assert response.get_json()["error"] == "Count primes up to: Enter a whole number from 2 to 1,000,000,000."

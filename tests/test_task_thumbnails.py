@@ -72,7 +72,7 @@ def test_an_image_with_too_many_pixels_is_refused_before_decoding(monkeypatch):
 def test_validate_sizes_and_images():
     ref = {"file": "in-images0-1", "filename": "a.jpg", "size": 1}
     assert thumbnails.validate({"images": [ref], "sizes": ["256", 64, 64]})["sizes"] == [64, 256]
-    with pytest.raises(TaskInputError, match="Thumbnail sizes must be among"):
+    with pytest.raises(TaskInputError, match="Choose one or more sizes among"):
         thumbnails.validate({"images": [ref], "sizes": [100]})
     with pytest.raises(TaskInputError, match="Choose at least one image"):
         thumbnails.validate({"images": [], "sizes": [64]})

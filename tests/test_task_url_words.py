@@ -147,7 +147,9 @@ def test_a_refused_address_fails_at_once_without_retries(client, site, run_jobs)
 def test_api_refuses_a_non_http_address(client):
     response = client.post("/api/jobs", json={"task": "url_words", "params": {"url": "file:///etc/passwd"}})
     assert response.status_code == 400
-    assert response.get_json()["error"] == "The address must start with http:// or https://."
+    assert (
+        response.get_json()["error"] == "Web page address: The address must start with http:// or https://."
+    )
 
 
 def test_https_goes_to_the_checked_address_and_verifies_the_certificate(tmp_path, local_fetches_allowed):

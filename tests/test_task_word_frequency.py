@@ -48,7 +48,7 @@ def test_top_words_have_shares_and_ties_break_alphabetically():
     ("params", "message"),
     [
         ({}, "Upload a text file or paste some text."),
-        ({"text": "hi", "top": 0}, "Top must be a whole number from 1 to 1000."),
+        ({"text": "hi", "top": 0}, "How many top words: Enter a whole number from 1 to 1000."),
         ({"text": "hi", "upload": {"file": "in-x"}}, "Either upload a file or paste text, not both."),
     ],
 )

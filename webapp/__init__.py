@@ -21,6 +21,7 @@ from webapp import (
     redis_connection,
     redis_required,
     session_cookie,
+    task_api,
     tasks,
     templating,
     why,
@@ -56,7 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
+    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, task_api.bp, health.bp, downloads.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)

@@ -16,8 +16,8 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
-from jobs.registry import TASKS, get_task
-from jobs.runner import load_task_module
+from jobs.registry import TASKS, get_task, validate
+from jobs.task_declaration import InvalidParams
 from webapp.errors import json_error
 from webapp.identity import owner_id
 from webapp.job_insights import insights
@@ -115,8 +115,10 @@ def create_job():
     if not isinstance(params, dict):
         return json_error(400, "params must be a JSON object.")
     try:
-        clean = load_task_module(spec.name).validate(params)
+        clean = validate(spec.name, params)
         priority, at = _options(body)
+    except InvalidParams as invalid:  # the task's rules, with each field's messages as the form shows them
+        return json_error(400, str(invalid), errors=invalid.errors)
     except TaskInputError as exc:
         return json_error(400, str(exc))
     job = enqueue_task(spec, clean, owner_id(create=True), priority=priority, at=at)

@@ -16,9 +16,10 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def json_error(status: int, message: str, headers=None):
-    """The JSON API's error body, ``{"error": message, "status": status}``, with that status."""
-    return jsonify({"error": message, "status": status}), status, headers or {}
+def json_error(status: int, message: str, headers=None, **fields):
+    """The JSON API's error body, ``{"error": message, "status": status}`` (plus ``fields``, such as
+    each parameter's messages), with that status."""
+    return jsonify({"error": message, "status": status, **fields}), status, headers or {}
 
 
 def error_response(status: int, title: str, message: str, headers=None):

@@ -1,0 +1,189 @@
+"""The JSON API as an OpenAPI 3.1 document, with each task's parameters from its declaration.
+
+OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what pydantic emits, so the tasks' schemas go
+in as they are; ``models_json_schema`` gathers them (and what they share, such as ``Upload``) under
+``components/schemas`` with references that point there.
+"""
+
+from pydantic.json_schema import models_json_schema
+
+from jobs.queue_names import QUEUE_NAMES
+from jobs.statuses import ALL
+from webapp.start_time import MAX_AHEAD_SECONDS
+
+REF = "#/components/schemas/{model}"
+
+
+def _error() -> dict:
+    return {
+        "type": "object",
+        "required": ["error", "status"],
+        "properties": {
+            "error": {"type": "string"},
+            "status": {"type": "integer"},
+            "errors": {
+                "type": "object",
+                "description": 'Each parameter\'s messages ("" for the whole), when the parameters are wrong.',
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    }
+
+
+def _job() -> dict:
+    nullable_time = {"type": ["string", "null"], "format": "date-time"}
+    return {
+        "type": "object",
+        "required": ["id", "task", "status", "progress", "result", "error"],
+        "properties": {
+            "id": {"type": "string"},
+            "task": {"type": "string"},
+            "status": {"type": "string", "enum": [*ALL, "expired"]},
+            "progress": {
+                "type": "object",
+                "properties": {
+                    "done": {"type": ["number", "null"]},
+                    "total": {"type": ["number", "null"]},
+                    "percent": {"type": ["integer", "null"]},
+                    "message": {"type": ["string", "null"]},
+                },
+            },
+            "result": {"description": "What the task returned (plain JSON data)."},
+            "error": {"type": ["string", "null"]},
+            "enqueued_at": nullable_time,
+            "started_at": nullable_time,
+            "ended_at": nullable_time,
+        },
+    }
+
+
+def _submission(task_refs: list[tuple[str, str]]) -> dict:
+    options = {
+        "priority": {"type": "string", "enum": list(QUEUE_NAMES)},
+        "start_in": {"type": "integer", "minimum": 1, "maximum": MAX_AHEAD_SECONDS},
+        "start_at": {"type": "string", "format": "date-time"},
+    }
+    variants = [
+        {
+            "type": "object",
+            "required": ["task"],
+            "properties": {"task": {"const": name}, "params": {"$ref": ref}, **options},
+        }
+        for name, ref in task_refs
+    ]
+    return {"oneOf": variants} if variants else {"type": "object"}
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
+
+
+def openapi_document(specs: list) -> dict:
+    """The document for the tasks ``specs`` (the listed ones)."""
+    keys, definitions = models_json_schema([(spec.params, "validation") for spec in specs], ref_template=REF)
+    schemas = {
+        **definitions.get("$defs", {}),
+        "Error": _error(),
+        "Job": _job(),
+        "Task": {
+            "type": "object",
+            "required": ["name", "title", "description", "params_schema"],
+            "properties": {
+                "name": {"type": "string"},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "queue": {"type": "string", "enum": list(QUEUE_NAMES)},
+                "timeout": {"type": "integer"},
+                "retry": {"type": "object"},
+                "form_url": {"type": "string"},
+                "url": {"type": "string"},
+                "params_schema": {"type": "object", "description": "The parameters as JSON Schema."},
+            },
+        },
+    }
+    task_refs = [(spec.name, keys[(spec.params, "validation")]["$ref"]) for spec in specs]
+    schemas["Submission"] = _submission(task_refs)
+    error = {"$ref": "#/components/responses/Error"}
+    job_id = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Jobdeck JSON API",
+            "version": "1",
+            "description": "Submit long work to a queue and read its progress and result.",
+        },
+        "paths": {
+            "/api/jobs": {
+                "post": {
+                    "summary": "Submit a job",
+                    "operationId": "createJob",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Submission"}}
+                        },
+                    },
+                    "responses": {
+                        "202": {
+                            **_json("#/components/schemas/Job", "Accepted; Location is the job's URL."),
+                            "headers": {"Location": {"schema": {"type": "string"}}},
+                        },
+                        "400": error,
+                        "429": error,
+                    },
+                }
+            },
+            "/api/jobs/{job_id}": {
+                "get": {
+                    "summary": "Read a job",
+                    "operationId": "getJob",
+                    "parameters": [job_id],
+                    "responses": {"200": _json("#/components/schemas/Job", "The job."), "404": error},
+                }
+            },
+            "/api/tasks": {
+                "get": {
+                    "summary": "The tasks and their parameters",
+                    "operationId": "listTasks",
+                    "responses": {
+                        "200": {
+                            "description": "The tasks.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "tasks": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Task"},
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/api/tasks/{name}": {
+                "get": {
+                    "summary": "One task and its parameters",
+                    "operationId": "getTask",
+                    "parameters": [name],
+                    "responses": {"200": _json("#/components/schemas/Task", "The task."), "404": error},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "getOpenApi",
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                }
+            },
+        },
+        "components": {
+            "schemas": schemas,
+            "responses": {"Error": _json("#/components/schemas/Error", "An error, with a message.")},
+        },
+    }
