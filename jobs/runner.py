@@ -4,25 +4,16 @@ It looks the task up in the registry, validates the parameters again (jobs can a
 the API or straight from RQ), keeps the job's log lines and progress, and returns the task's result.
 """
 
-import importlib
 import logging
 import time
 
 from rq import get_current_job
 
 from jobs import durations, progress
-from jobs.errors import TaskInputError
 from jobs.joblog import RedisJobLogHandler
 from jobs.registry import get_task, validate
 
 LOG_TTL = 7 * 24 * 3600
-
-
-def load_task_module(task: str):
-    spec = get_task(task)
-    if spec is None:
-        raise TaskInputError(f"There is no task called {task!r}.")
-    return importlib.import_module(spec.module)
 
 
 def execute(task: str, params: dict):

@@ -162,7 +162,9 @@ class WorkerProcess:
         command[0] = str(VENV_BIN / command[0])
         queues_at = next(i for i, word in enumerate(command) if word == "high")
         command[queues_at:queues_at] = self.extra_args
-        env = {**self.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
+        # the project first, then the environment's own path (a team's task packages, JOBDECK_TASKS)
+        path = os.pathsep.join(filter(None, (str(ROOT), self.environ.get("PYTHONPATH"))))
+        env = {**self.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": path}
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         WorkerProcess.started.append(self)

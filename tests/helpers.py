@@ -7,7 +7,7 @@ import re
 import threading
 
 from jobs.registry import get_task
-from jobs.runner import load_task_module
+from jobs.registry import validate as registry_validate
 from webapp.submission import enqueue_task
 
 #: the app settings every in-process test starts from (conftest's ``app`` fixture and variants)
@@ -73,7 +73,7 @@ def submit_as_browser(client, task: str, params: dict, priority: str | None = No
     with client.session_transaction() as session:
         owner = session.setdefault("owner", "fault-tests")
     with client.application.test_request_context():
-        return enqueue_task(spec, load_task_module(task).validate(params), owner, priority=priority).id
+        return enqueue_task(spec, registry_validate(task, params), owner, priority=priority).id
 
 
 def api(client, job_id: str) -> dict:

@@ -27,7 +27,7 @@ from jobs import primes, thumbnails, url_words, why_measure, word_frequency
 from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
-from jobs.runner import load_task_module
+from jobs.registry import validate as registry_validate
 from tests.helpers import job_id_from
 from webapp.start_time import MAX_AHEAD, MAX_AHEAD_MINUTES, MAX_AHEAD_SECONDS
 
@@ -356,7 +356,7 @@ def assert_wrote_nothing(connection, before: set[bytes]) -> None:
 def check_accepted_job(connection, job_id: str, task: str, options: dict) -> None:
     job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
     assert job.meta["task"] == task
-    load_task_module(task).validate(job.meta["params"])  # the worker accepts what was enqueued
+    registry_validate(task, job.meta["params"])  # the worker accepts what was enqueued
     priority = options.get("priority")
     expected_queue = priority if priority in QUEUE_NAMES else TASKS[task].queue
     assert job.origin == expected_queue
@@ -620,7 +620,7 @@ def test_fuzz_api_submit_json(client, connection):
             assert isinstance(body, dict) and body["task"] in TASKS
             assert response.headers["Location"] == f"/api/jobs/{reply['id']}"
             job = Job.fetch(reply["id"], connection=connection, serializer=JSONSerializer)
-            load_task_module(job.meta["task"]).validate(job.meta["params"])
+            registry_validate(job.meta["task"], job.meta["params"])
             if body.get("priority") is not None:
                 assert job.origin == body["priority"]
             if body.get("start_in") is not None:

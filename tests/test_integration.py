@@ -33,6 +33,6 @@ def test_a_failing_job_shows_a_readable_error_not_a_traceback(client, connection
     run_jobs()
     html = page(client, job.id)
     assert "status-failed" in html
-    assert "Seconds must be between 1 and 3600." in html
+    assert "Seconds to wait: Enter a whole number from 1 to 3600." in html
     assert "Traceback" not in html
     assert 'http-equiv="refresh"' not in html

@@ -82,7 +82,7 @@ def test_retry_a_failed_job_links_both_ways(app, client, connection, run_jobs):
         failed = enqueue_task(get_task("countdown"), {"seconds": 0}, "me")  # fails its own validation
     run_jobs()
     assert status_of(client, failed.id) == "failed"
-    assert "Seconds must be between 1 and 3600." in page(client, failed.id)
+    assert "Seconds to wait: Enter a whole number from 1 to 3600." in page(client, failed.id)
     response = client.post(f"/jobs/{failed.id}/retry")
     assert response.status_code == 303
     new_id = job_id_from(response)

@@ -371,7 +371,7 @@ def test_the_api_token_lets_a_client_send_json_with_any_content_type(redis_url, 
     assert queued(connection) == 3
     # the token grants nothing else: validation is the same
     invalid = client.post("/api/jobs", data='{"task": "countdown", "params": {"seconds": 0}}', headers=bearer)
-    assert invalid.status_code == 400 and "between 1 and 3600" in invalid.get_json()["error"]
+    assert invalid.status_code == 400 and "from 1 to 3600" in invalid.get_json()["error"]
 
 
 def test_a_wrong_api_token_is_refused_not_ignored(redis_url, connection):
