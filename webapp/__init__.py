@@ -22,6 +22,7 @@ from webapp import (
     redis_required,
     session_cookie,
     task_api,
+    task_forms,
     tasks,
     templating,
     why,
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The session (owner id, CSRF secret) is signed again only when it changes; the owner's cookie
     # is kept a month from its last change.
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    app.config["MAX_FORM_MEMORY_SIZE"] = task_forms.longest_text_bytes()
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("RQ_DASHBOARD_REDIS_SENTINEL_PASSWORD", app.config["REDIS_SENTINEL_PASSWORD"])

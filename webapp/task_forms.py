@@ -19,9 +19,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 
 from jobs.param_messages import choices_of
-from jobs.registry import get_task
+from jobs.registry import TASKS, get_task
 from jobs.task_declaration import InvalidParams, TaskSpec, upload_rules
 from jobs.upload_kinds import HEAD_BYTES, accept, kind_problem
 from webapp.forms import TaskForm
@@ -66,7 +67,7 @@ def _field(name: str, info, prop: dict, required: bool):
         return (MultipleFileField if many else FileField)(label, description=hint, render_kw=attrs)
     choices = choices_of(info)
     if choices is not None:
-        options = [(str(value), f"{value}") for value in choices]
+        options = [SelectChoice(str(value), f"{value}") for value in choices]
         default = info.default if info.default is not None else None
         if get_origin(info.annotation) is list:
             return SelectMultipleField(
@@ -147,6 +148,20 @@ class DeclaredForm(TaskForm):
             many = upload_rules(self.spec.params.model_fields[name])["max_files"] > 1
             params[name] = refs if many else (refs[0] if refs else None)
         return params
+
+
+def longest_text_bytes(default: int = 500_000) -> int:
+    """The most bytes one form field may carry: the longest text a task declares (in UTF-8, up to
+    4 bytes a character), or Werkzeug's default when that is more. Below it, Werkzeug answers a
+    long pasted text with 413 before the task's own rule can give its message."""
+    lengths = [
+        getattr(item, "max_length", None) or 0
+        for spec in TASKS.values()
+        for info in spec.params.model_fields.values()
+        if info.annotation is str
+        for item in info.metadata
+    ]
+    return max([default, *(4 * n + 1024 for n in lengths)])
 
 
 @cache
