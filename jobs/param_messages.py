@@ -13,6 +13,10 @@ def number_text(n) -> str:
     return f"{n:,}" if abs(n) >= 10_000 else str(n)
 
 
+def _characters(n: int) -> str:
+    return f"{number_text(n)} character{'s' if n != 1 else ''}"
+
+
 def _range(info) -> tuple:
     low = high = None
     for item in info.metadata:
@@ -63,7 +67,9 @@ def field_message(info, label: str, kind: str, ctx: dict) -> str:
     if info.annotation is bool:
         return f"{label} must be on or off."
     if kind == "string_too_long":
-        return f"{label} is limited to {number_text(ctx['max_length'])} characters."
+        return f"Enter at most {_characters(ctx['max_length'])}."
+    if kind == "string_too_short" and ctx.get("min_length", 0) > 1:
+        return f"Enter at least {_characters(ctx['min_length'])}."
     if kind == "string_pattern_mismatch":
         example = f", such as {info.examples[0]}" if info.examples else ""
         return f"{label} is not in the expected form{example}."

@@ -224,3 +224,30 @@ def test_the_page_marks_estimates_and_approximate_top_values(app, monkeypatch, e
     top_exact = profile["columns"][0]["top_exact"]
     assert ("Top values marked ≈ are approximate." in html) is (not top_exact)
     assert top_exact is (engine == "auto")
+
+
+#: the head of one of numpy's validation data files: a comment as the second line
+NUMPY_STYLE = b"x,y,z\n## +ve denormals ##\n1,2,3\n4,5,6\n# -ve ##\n7,8,9\n"
+
+
+def test_a_comment_line_fails_with_a_message_naming_the_option():
+    with pytest.raises(TaskInputError) as refused:
+        profile_bytes(NUMPY_STYLE)
+    assert str(refused.value).startswith("Row 2 has 1 field but the header has 3")
+    assert "'Skip lines starting with'" in str(refused.value)
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+def test_comment_lines_are_skipped_with_the_option(engine):
+    profile = profile_bytes(NUMPY_STYLE, engine=engine, comment="#")
+    assert profile["rows"] == 3 and [c["name"] for c in profile["columns"]] == ["x", "y", "z"]
+    assert profile["columns"][0]["type"] == "integer" and profile["columns"][0]["max"] == 7
+
+
+def test_the_comment_option_through_the_form_and_the_worker(client, run_jobs):
+    job_id = submit(client, "csv_profile", {"csv": (io.BytesIO(NUMPY_STYLE), "denormal.csv"), "comment": "#"})
+    html = page_once_run(client, run_jobs, job_id)
+    assert "Profiled 3 rows and 3 columns of denormal.csv." in html
+    refused = client.post("/tasks/csv_profile", data={"csv": (io.BytesIO(NUMPY_STYLE), "d.csv"), "comment": "##"})
+    assert refused.status_code == 400
+    assert "Enter at most 1 character." in refused.get_data(as_text=True)
