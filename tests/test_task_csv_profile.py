@@ -248,6 +248,8 @@ def test_the_comment_option_through_the_form_and_the_worker(client, run_jobs):
     job_id = submit(client, "csv_profile", {"csv": (io.BytesIO(NUMPY_STYLE), "denormal.csv"), "comment": "#"})
     html = page_once_run(client, run_jobs, job_id)
     assert "Profiled 3 rows and 3 columns of denormal.csv." in html
-    refused = client.post("/tasks/csv_profile", data={"csv": (io.BytesIO(NUMPY_STYLE), "d.csv"), "comment": "##"})
+    refused = client.post(
+        "/tasks/csv_profile", data={"csv": (io.BytesIO(NUMPY_STYLE), "d.csv"), "comment": "##"}
+    )
     assert refused.status_code == 400
     assert "Enter at most 1 character." in refused.get_data(as_text=True)
