@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rq import Queue
@@ -126,6 +127,15 @@ def int_ok(raw, lo: int, hi: int) -> bool:
         return False
 
 
+def whole_ok(raw, lo: int, hi: int) -> bool:
+    """A task's whole-number parameter reads text as pydantic reads an ``int`` (ASCII digits, a sign,
+    spaces around, a zero fraction as in "3.0"); the declared limits want lo..hi."""
+    try:
+        return lo <= TypeAdapter(int).validate_python(raw) <= hi
+    except ValidationError:
+        return False
+
+
 def blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
@@ -201,12 +211,17 @@ def looks_like_image(part) -> bool:
     return head.startswith(tuple(IMAGE_MAGIC[:4])) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
+# A field the submission leaves out takes its declared default, in the form as in the API (a browser
+# always sends its text inputs, empty or not; an empty one is refused).
 def countdown_errors(data):
-    return set() if int_ok(data.get("seconds"), 1, 3600) else {"seconds"}
+    return set() if "seconds" not in data or whole_ok(data["seconds"], 1, 3600) else {"seconds"}
 
 
 def primes_errors(data):
-    return set() if int_ok(data.get("limit"), 2, primes.MAX_LIMIT) else {"limit"}
+    limit = data.get("limit", "2")
+    if isinstance(limit, str):  # primes reads 1,000,000 and 1_000_000 as people write them
+        limit = limit.strip().replace("_", "").replace(",", "")
+    return set() if len(limit) <= 30 and whole_ok(limit, 2, primes.MAX_LIMIT) else {"limit"}
 
 
 def url_words_errors(data):
@@ -226,11 +241,15 @@ def csv_profile_errors(data):
 
 
 def word_frequency_errors(data):
-    errors = set() if int_ok(data.get("top"), 1, word_frequency.MAX_TOP) else {"top"}
+    errors = set() if whole_ok(data.get("top"), 1, word_frequency.MAX_TOP) else {"top"}
     has_file = is_file(data.get("upload"))
     text = (data.get("text") or "").strip()
-    if has_file == bool(text) or (has_file and looks_binary(data["upload"])):
-        errors.add("text")  # both or neither, or a binary file: the message sits under the text box
+    if has_file and looks_binary(data["upload"]):
+        errors.add("upload")  # only the form sees the content: its message sits under the file input
+    # A rule across fields (a file or text, not both) is checked once each field is valid on its own
+    # (pydantic's order); its message sits under the text box.
+    elif has_file == bool(text) and not errors and len(data.get("text") or "") <= word_frequency.MAX_PASTED_CHARS:
+        errors.add("text")
     return errors
 
 
@@ -594,7 +613,11 @@ def countdown_body_ok(body: dict) -> bool | None:
     params = body.get("params", {})
     if not isinstance(params, dict):
         return False
-    seconds = params.get("seconds")
+    seconds = params.get("seconds", 10)  # left out: the declared default
+    if isinstance(seconds, float) and seconds.is_integer():
+        seconds = int(seconds)  # JSON 3.0 is the whole number 3, as pydantic reads an int
+    if isinstance(seconds, str):
+        return whole_ok(seconds, 1, 3600)
     return isinstance(seconds, int) and not isinstance(seconds, bool) and 1 <= seconds <= 3600
 
 
