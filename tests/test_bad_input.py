@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -211,14 +211,13 @@ def looks_like_image(part) -> bool:
     return head.startswith(tuple(IMAGE_MAGIC[:4])) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-# A field the submission leaves out takes its declared default, in the form as in the API (a browser
-# always sends its text inputs, empty or not; an empty one is refused).
+# A browser always sends its text inputs: one the submission leaves out is an empty one, refused.
 def countdown_errors(data):
-    return set() if "seconds" not in data or whole_ok(data["seconds"], 1, 3600) else {"seconds"}
+    return set() if whole_ok(data.get("seconds", ""), 1, 3600) else {"seconds"}
 
 
 def primes_errors(data):
-    limit = data.get("limit", "2")
+    limit = data.get("limit", "")
     if isinstance(limit, str):  # primes reads 1,000,000 and 1_000_000 as people write them
         limit = limit.strip().replace("_", "").replace(",", "")
     return set() if len(limit) <= 30 and whole_ok(limit, 2, primes.MAX_LIMIT) else {"limit"}
@@ -248,7 +247,11 @@ def word_frequency_errors(data):
         errors.add("upload")  # only the form sees the content: its message sits under the file input
     # A rule across fields (a file or text, not both) is checked once each field is valid on its own
     # (pydantic's order); its message sits under the text box.
-    elif has_file == bool(text) and not errors and len(data.get("text") or "") <= word_frequency.MAX_PASTED_CHARS:
+    elif (
+        has_file == bool(text)
+        and not errors
+        and len(data.get("text") or "") <= word_frequency.MAX_PASTED_CHARS
+    ):
         errors.add("text")
     return errors
 

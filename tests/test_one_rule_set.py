@@ -74,11 +74,12 @@ def values_for(info):
 
 
 def param_dicts(spec):
+    """What a browser sends: every text input and choice (empty or not); files and ticked boxes
+    only when there are some."""
     always, optional = {}, {}
     for name, info in spec.params.model_fields.items():
-        # a multiple choice left empty sends nothing, as an absent one does: draw it always
-        target = always if choices_of(info) is not None and get_origin(info.annotation) is list else optional
-        target[name] = values_for(info)
+        sent_always = not upload_rules(info) and info.annotation is not bool
+        (always if sent_always else optional)[name] = values_for(info)
     return st.fixed_dictionaries(always, optional=optional)
 
 

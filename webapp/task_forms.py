@@ -125,8 +125,8 @@ class DeclaredForm(TaskForm):
                     values[name] = refs if rules["max_files"] > 1 else refs[0]
             elif isinstance(field, BooleanField | SelectMultipleField):
                 values[name] = field.data  # unticked, nothing chosen: the browser sends nothing
-            elif field.raw_data:
-                values[name] = field.raw_data[0]
+            else:  # a browser always sends its text inputs; one left out is an empty one
+                values[name] = field.raw_data[0] if field.raw_data else ""
         try:
             self.clean = self.spec.validate(values)
         except InvalidParams as invalid:
