@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         ratelimit,
         redis_required,
         security,
+        share_links,
         tasks,
         templating,
         why,
@@ -56,7 +57,15 @@ def create_app(test_config: dict | None = None) -> "Flask":
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
+    for blueprint in (
+        tasks.bp,
+        job_pages.bp,
+        job_actions.bp,
+        api.bp,
+        health.bp,
+        downloads.bp,
+        share_links.bp,
+    ):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf)
     dashboard.init_app(app, csrf)

@@ -18,6 +18,7 @@ from jobs.errors import TaskInputError
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.jobview import from_job
 from webapp.links import url_for_job
@@ -127,8 +128,13 @@ def create_job():
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
     job, log, position = read_job(job_id)  # as the job page: one round trip, two for a queued job
-    if job is None:
+    if not can_read(job):  # a stranger is told what a missing job's reader is told
         return api_error(404, "This job does not exist or its result has expired.")
+    return jsonify(job_body(job, log, position))
+
+
+def job_body(job, log: list[str], position) -> dict:
+    """What ``GET /api/jobs/<id>`` answers for a job the reader may see."""
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
@@ -138,4 +144,4 @@ def get_job(job_id: str):
     body["eta_is_estimate"] = info.eta_is_estimate
     body["log"] = log
     body["page_url"] = url_for_job("job_pages.show", job.id)
-    return jsonify(body)
+    return body

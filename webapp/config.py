@@ -30,6 +30,8 @@ TRUST_PROXY = os.environ.get("JOBDECK_TRUST_PROXY", "0")
 # How long RQ keeps what a job produced; files stored beside a job share these TTLs.
 RESULT_TTL = int(os.environ.get("JOBDECK_RESULT_TTL", 24 * 3600))
 FAILURE_TTL = int(os.environ.get("JOBDECK_FAILURE_TTL", 7 * 24 * 3600))
+#: how long a read-only share link works (the owner may revoke it sooner)
+SHARE_TTL = int(os.environ.get("JOBDECK_SHARE_TTL", 7 * 24 * 3600))
 REFRESH_SECONDS = int(os.environ.get("JOBDECK_REFRESH_SECONDS", 2))
 MAX_UPLOAD_BYTES = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 1024))
 
@@ -53,6 +55,7 @@ def as_flask_config() -> dict:
         "RESULT_TTL": RESULT_TTL,
         "FAILURE_TTL": FAILURE_TTL,
         "REFRESH_SECONDS": REFRESH_SECONDS,
+        "SHARE_TTL": SHARE_TTL,
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         "REDIS_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
         "REDIS_SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,

@@ -1,6 +1,7 @@
 """Downloads of the files a job produced: ``GET /jobs/<job_id>/files/<name>``.
 
-Only the job's owner (or the admin) may download, and only files its result lists. The bytes come
+Only the job's owner (or the admin, or a holder of a share link) may download; anyone else gets the
+same 404 as for a missing job, and only files its result lists. The bytes come
 from Redis and expire with the job's result, after which the answer is 404. Image previews may be
 shown inline (``?inline=1``); everything else is an attachment, and nothing is ever sniffed.
 """
@@ -12,7 +13,7 @@ from flask import Blueprint, Response, abort, request
 
 from jobs import storage
 from webapp.errors import error_response
-from webapp.identity import can_manage
+from webapp.job_access import can_read
 from webapp.queues import fetch_job, get_redis
 
 bp = Blueprint("downloads", __name__)
@@ -33,10 +34,14 @@ def attachment_name(name: str) -> str:
 @bp.get("/jobs/<job_id>/files/<name>")
 def download(job_id: str, name: str):
     job = fetch_job(job_id)
-    if job is None:
+    if not can_read(job):
         abort(404)
-    if not can_manage((job.meta or {}).get("owner")):
-        abort(403)
+    return file_response(job, name)
+
+
+def file_response(job, name: str):
+    """The listed file ``name`` of ``job`` (for a reader already allowed to see the job)."""
+    job_id = job.id
     info = listed_file(job, name)
     data = storage.get_file(get_redis(), job_id, name) if info else None
     if data is None:

@@ -14,7 +14,8 @@ from jobs import storage
 from jobs.joblog import log_key
 from jobs.registry import get_task
 from webapp import history
-from webapp.identity import can_manage, owner_id
+from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.links import url_for_job
 from webapp.queues import enqueue_task, fetch_job, get_redis
 
@@ -26,10 +27,8 @@ RETRYABLE = {"failed", "stopped", "canceled"}
 
 def _job_for_action(job_id: str):
     job = fetch_job(job_id)
-    if job is None:
+    if not can_read(job):  # the owner's and the admin's; a stranger learns nothing, not even that it exists
         abort(404)
-    if not can_manage((job.meta or {}).get("owner")):
-        abort(403)
     return job
 
 

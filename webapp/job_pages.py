@@ -7,10 +7,12 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 from jobs.registry import TASKS
 from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
+from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.jobview import ACTIVE, expired, from_job
 from webapp.links import url_builder
 from webapp.queues import get_redis, read_job
+from webapp.share_links import current_link
 
 bp = Blueprint("job_pages", __name__)
 
@@ -31,18 +33,20 @@ STATUSES = (
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
     job, log, position = read_job(job_id)
-    if job is None:
+    if not can_read(job):  # a stranger is told what a missing job's visitor is told
         return render_template("job_missing.html", job_id=job_id), 404
     view = from_job(job)
     view.insights = insights(job, view.status, position)
     view.log = log
+    manager = can_manage(view.owner)
     return render_template(
         "job.html",
         url_for=url_builder(),  # for job.html and base.html
         job=view,
         refresh=current_app.config["REFRESH_SECONDS"] if view.is_active else None,
         show_traceback=is_admin(),
-        can_manage=can_manage(view.owner),
+        can_manage=manager,
+        share_link=current_link(job.id) if manager else None,
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
     )
 
