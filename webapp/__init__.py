@@ -19,12 +19,14 @@ def create_app(test_config: dict | None = None) -> "Flask":
     from flask import Flask
 
     from webapp import (
+        admin_audit,
         api,
         config,
         dashboard,
         downloads,
         errors,
         health,
+        hsts,
         job_actions,
         job_pages,
         queues,
@@ -32,6 +34,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         redis_required,
         security,
         share_links,
+        signin_throttle,
         tasks,
         templating,
         why,
@@ -54,6 +57,8 @@ def create_app(test_config: dict | None = None) -> "Flask":
     csrf.exempt(api.bp)
     security.init_app(app)
     errors.init_app(app)
+    signin_throttle.init_app(app)  # before any other hook: a throttled client gets 429 at once
+    hsts.init_app(app)
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
@@ -69,4 +74,5 @@ def create_app(test_config: dict | None = None) -> "Flask":
         app.register_blueprint(blueprint)
     why.init_app(app, csrf)
     dashboard.init_app(app, csrf)
+    admin_audit.init_app(app)
     return app

@@ -23,6 +23,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY")
 ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")
 ADMIN_PASSWORD = os.environ.get("JOBDECK_ADMIN_PASSWORD", "")
 API_TOKEN = os.environ.get("JOBDECK_API_TOKEN", "")
+# Sign-in through an SSO proxy's trusted header (webapp/sso.py): off unless both are set.
+SSO_HEADER = os.environ.get("JOBDECK_SSO_HEADER", "")
+SSO_PROXIES = os.environ.get("JOBDECK_SSO_PROXIES", "")
+SSO_ADMINS = os.environ.get("JOBDECK_SSO_ADMINS", "")
 RATE_LIMIT = os.environ.get("JOBDECK_RATE_LIMIT", "30/minute")
 # How many reverse proxies in front of the site to believe (X-Forwarded-For/-Proto); 0 believes none.
 TRUST_PROXY = os.environ.get("JOBDECK_TRUST_PROXY", "0")
@@ -50,6 +54,9 @@ def as_flask_config() -> dict:
         "ADMIN_USER": ADMIN_USER,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "API_TOKEN": API_TOKEN,
+        "SSO_HEADER": SSO_HEADER,
+        "SSO_PROXIES": SSO_PROXIES,
+        "SSO_ADMINS": SSO_ADMINS,
         "RATE_LIMIT": RATE_LIMIT,
         "TRUST_PROXY": TRUST_PROXY,
         "RESULT_TTL": RESULT_TTL,

@@ -25,6 +25,11 @@ CANCELABLE = {"queued", "scheduled", "deferred"}
 RETRYABLE = {"failed", "stopped", "canceled"}
 
 
+def retry_key(job_id: str) -> str:
+    """Names the one retry of a job (its value is the retry's id)."""
+    return f"jobdeck:retry:{job_id}"
+
+
 def _job_for_action(job_id: str):
     job = fetch_job(job_id)
     if not can_read(job):  # the owner's and the admin's; a stranger learns nothing, not even that it exists
@@ -76,9 +81,15 @@ def retry(job_id: str):
         flash("Only a failed, stopped or canceled job can be retried.", "error")
         return _back(job_id)
     params = meta.get("params", {})
+    connection, ttl = get_redis(), current_app.config["FAILURE_TTL"]
     new_id = str(uuid.uuid4())
+    # one retry per job, however many clicks or requests arrive at once: the first claims the key
+    if not connection.set(retry_key(job_id), new_id, nx=True, ex=ttl):
+        flash("This job was already retried: here is its retry.", "ok")
+        return _back((connection.get(retry_key(job_id)) or job_id.encode()).decode())
     inputs = storage.referenced_files(params)
-    if not storage.copy_files(get_redis(), job_id, new_id, inputs, current_app.config["FAILURE_TTL"]):
+    if not storage.copy_files(connection, job_id, new_id, inputs, ttl):
+        connection.delete(retry_key(job_id))
         flash("The job's uploaded files have expired, so it cannot be retried; submit it again.", "error")
         return _back(job_id)
     owner = meta.get("owner") or owner_id(create=True)

@@ -17,11 +17,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from webapp import audit
 from webapp.api import api_error, job_body
 from webapp.downloads import file_response
-from webapp.identity import is_admin, owner_id
-from webapp.job_access import can_read, job_owner
+from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.jobview import from_job
 from webapp.links import url_builder, url_for_job
@@ -90,18 +88,12 @@ def _owned_job(job_id: str):
     return job
 
 
-def _audit_if_admin(job, action: str) -> None:
-    if job_owner(job) != owner_id() and is_admin():
-        audit.record("admin", action, f"job {job.id}")
-
-
 @bp.post("/jobs/<job_id>/share")
 def share(job_id: str):
     job = _owned_job(job_id)
     if job is None:
         return render_template("job_missing.html", job_id=job_id), 404
     make_link(job_id)
-    _audit_if_admin(job, "made a share link")
     flash("Made a read-only link to this job: copy it below. Anyone who has it can see this page.", "ok")
     return redirect(url_for_job("job_pages.show", job_id), code=303)
 
@@ -112,7 +104,6 @@ def unshare(job_id: str):
     if job is None:
         return render_template("job_missing.html", job_id=job_id), 404
     revoked = revoke(job_id)
-    _audit_if_admin(job, "revoked a share link")
     flash("Revoked: the link no longer works." if revoked else "There was no link to revoke.", "ok")
     return redirect(url_for_job("job_pages.show", job_id), code=303)
 
