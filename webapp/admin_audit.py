@@ -38,7 +38,9 @@ def audit_dashboard_action(response):
     if request.method in SAFE_METHODS and request.endpoint not in CHANGES_STATE_ON_GET:
         return response
     path = request.path.removeprefix(request.script_root)
-    audit.record(admin_name() or "admin", "rq-dashboard action", f"{request.method} {path} -> {response.status_code}")
+    audit.record(
+        admin_name() or "admin", "rq-dashboard action", f"{request.method} {path} -> {response.status_code}"
+    )
     job_id = (request.view_args or {}).get("job_id")
     if request.endpoint == DELETE_JOB and job_id and response.status_code < 400:
         connection = get_redis()

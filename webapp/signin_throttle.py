@@ -58,8 +58,12 @@ def check_basic_auth():
         pipe.incr(key)
         pipe.expire(key, WINDOW_SECONDS, nx=True)  # the window starts at the first failure
     pipe.execute()
-    log.warning("Failed admin sign-in for user %r from %s (%s %s)", user, address, request.method, request.path)
-    audit.record(user or "(no user name)", "sign-in failed", f"from {address}: {request.method} {request.path}")
+    log.warning(
+        "Failed admin sign-in for user %r from %s (%s %s)", user, address, request.method, request.path
+    )
+    audit.record(
+        user or "(no user name)", "sign-in failed", f"from {address}: {request.method} {request.path}"
+    )
     return None
 
 
