@@ -31,12 +31,32 @@ def _ttl(ttl: int | None, default: int) -> int:
     return default if ttl is None else ttl
 
 
+def refuse_retries(job) -> None:
+    """Refused input will be refused again: no retry follows. The job's meta keeps which attempt
+    this was (RQ only keeps how many are left, which this sets to 0) for the job page."""
+    if job is None:
+        return
+    attempts = (job.meta or {}).get("attempts") or 1
+    left = job.retries_left if job.retries_left is not None else attempts - 1
+    job.meta["attempt"] = max(1, attempts - left)
+    job.meta["no_retry"] = True
+    job.retries_left = 0
+    job.save_meta()
+
+
 def execute(task: str, params: dict):
-    module = load_task_module(task)
-    if not isinstance(params, dict):
-        raise TaskInputError("The job's parameters must be a JSON object.")
-    clean = module.validate(params)
     job = get_current_job()
+    try:
+        module = load_task_module(task)
+        if not isinstance(params, dict):
+            raise TaskInputError("The job's parameters must be a JSON object.")
+        return _run(module, task, module.validate(params), job)
+    except TaskInputError:
+        refuse_retries(job)
+        raise
+
+
+def _run(module, task: str, clean: dict, job):
     handler = None
     root = logging.getLogger()
     if job is not None:

@@ -18,6 +18,7 @@ class Insights:
     starts_at: datetime | None = None  # scheduled start (or next retry)
     attempt: int | None = None
     attempts: int | None = None
+    no_retry: bool = False  # the error cannot pass (refused input): no retry follows
     eta_seconds: float | None = None
     eta_is_estimate: bool = False  # from recent runs, not from this job's progress
     stopped_by: str | None = None
@@ -62,5 +63,7 @@ def insights(job: Job, status: str, position=UNKNOWN) -> Insights:
         found.attempts = attempts
         left = job.retries_left if job.retries_left is not None else attempts - 1
         found.attempt = attempts - left
+        if meta.get("no_retry"):
+            found.attempt, found.no_retry = meta.get("attempt") or found.attempt, True
     found.eta_seconds, found.eta_is_estimate = eta(job, status, meta.get("progress") or {})
     return found
