@@ -52,6 +52,9 @@ def test_the_right_password_is_not_counted(app):
     client = app.test_client()
     for _ in range(8):
         assert client.get("/rq/", headers=ADMIN).status_code == 200
+    app.config.update(VIEWER_USER="viewer", VIEWER_PASSWORD="v1ew")  # the read-only operator's pair
+    for _ in range(8):
+        assert client.get("/", headers=basic("viewer", "v1ew")).status_code == 200
     assert not [e for e in audit_entries(app) if e.action == "sign-in failed"]
 
 

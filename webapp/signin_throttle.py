@@ -9,6 +9,7 @@ with the right password: guessing stops at 5 a minute per address and per name i
 a second. Each failure is logged and recorded in the audit log (``webapp/audit.py``).
 """
 
+import hmac
 import logging
 
 from flask import current_app, request
@@ -35,6 +36,17 @@ def _redis():
     return current_app.extensions["jobdeck"]["redis"]
 
 
+def known_pair(auth) -> bool:
+    """The admin's pair, or the read-only viewer's where one is configured (``VIEWER_USER``)."""
+    if is_admin():
+        return True
+    user, password = current_app.config.get("VIEWER_USER"), current_app.config.get("VIEWER_PASSWORD")
+    if not (user and password):
+        return False
+    user_ok = hmac.compare_digest((auth.username or "").encode(), user.encode())
+    return hmac.compare_digest((auth.password or "").encode(), password.encode()) and user_ok
+
+
 def check_basic_auth():
     """Before every request: 429 while throttled; count (and audit) a wrong credential pair."""
     auth = request.authorization
@@ -51,7 +63,7 @@ def check_basic_auth():
     if any(count is not None and int(count) >= MAX_FAILURES for count in counts):
         retry_after = max([ttl for ttl in ttls if ttl and ttl > 0], default=WINDOW_SECONDS)
         return error_response(429, "Too many sign-in attempts", TOO_MANY, {"Retry-After": str(retry_after)})
-    if is_admin():
+    if known_pair(auth):
         return None
     pipe = _redis().pipeline(transaction=True)
     for key in keys:
