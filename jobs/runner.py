@@ -12,6 +12,7 @@ from rq import get_current_job
 from rq.defaults import DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL
 
 from jobs import durations, progress, storage
+from jobs.attempts import refuse_retries
 from jobs.errors import TaskInputError
 from jobs.joblog import RedisJobLogHandler
 from jobs.registry import get_task
@@ -29,19 +30,6 @@ def load_task_module(task: str):
 def _ttl(ttl: int | None, default: int) -> int:
     """The TTL RQ gives the job as it ends (its own default when the job names none)."""
     return default if ttl is None else ttl
-
-
-def refuse_retries(job) -> None:
-    """Refused input will be refused again: no retry follows. The job's meta keeps which attempt
-    this was (RQ only keeps how many are left, which this sets to 0) for the job page."""
-    if job is None:
-        return
-    attempts = (job.meta or {}).get("attempts") or 1
-    left = job.retries_left if job.retries_left is not None else attempts - 1
-    job.meta["attempt"] = max(1, attempts - left)
-    job.meta["no_retry"] = True
-    job.retries_left = 0
-    job.save_meta()
 
 
 def execute(task: str, params: dict):

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from tests.support import TEST_CONFIG
+from tests.helpers import TEST_CONFIG
 from webapp import audit, create_app
 
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 from jobs import thumbnails
 from jobs.csv_rules import MAX_COLUMNS, SHOWN_COLUMNS
-from tests.support import ROOT
+from scripts.processes import ROOT
 from tests.test_downloads import run_queued_jobs
 
 MB = 1_000_000

@@ -11,7 +11,7 @@ import pytest
 
 from tests.test_downloads import run_queued_jobs
 
-ADMIN = {"Authorization": "Basic YWRtaW46czNjcmV0"}  # admin:s3cret (tests.support.TEST_CONFIG)
+ADMIN = {"Authorization": "Basic YWRtaW46czNjcmV0"}  # admin:s3cret (tests.helpers.TEST_CONFIG)
 SECRET_TEXT = "zebra quokka private-words"
 
 
@@ -117,7 +117,7 @@ def test_a_link_stops_working_when_revoked_replaced_tampered_or_expired(app, own
 
 
 def test_sharing_needs_a_csrf_token(redis_url, connection):
-    from tests.support import TEST_CONFIG
+    from tests.helpers import TEST_CONFIG
     from webapp import create_app
 
     app = create_app({**TEST_CONFIG, "REDIS_URL": redis_url, "WTF_CSRF_ENABLED": True})

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from jobs import url_words
-from tests.support import local_http_server
+from tests.helpers import local_http_server
 from tests.test_downloads import run_queued_jobs
 
 DRIP_SECONDS = 8  # how long the slow server drips before it gives up (the test's own bound)

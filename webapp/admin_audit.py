@@ -14,7 +14,7 @@ from jobs.joblog import log_key
 from webapp import audit
 from webapp.dashboard import CHANGES_STATE_ON_GET, SAFE_METHODS
 from webapp.identity import admin_name
-from webapp.queues import get_redis
+from webapp.redis_connection import get_redis
 
 DELETE_JOB = "rq_dashboard.delete_job_view"
 #: the site's own blueprints whose POSTs act on a job

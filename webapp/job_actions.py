@@ -10,19 +10,17 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
 from rq.serializers import JSONSerializer
 
-from jobs import storage
+from jobs import statuses, storage
 from jobs.joblog import log_key
 from jobs.registry import get_task
 from webapp import history
 from webapp.identity import owner_id
 from webapp.job_access import can_read
-from webapp.links import url_for_job
-from webapp.queues import enqueue_task, fetch_job, get_redis
+from webapp.job_reads import fetch_job
+from webapp.redis_connection import get_redis
+from webapp.submission import enqueue_task
 
 bp = Blueprint("job_actions", __name__)
-
-CANCELABLE = {"queued", "scheduled", "deferred"}
-RETRYABLE = {"failed", "stopped", "canceled"}
 
 
 def retry_key(job_id: str) -> str:
@@ -38,13 +36,13 @@ def _job_for_action(job_id: str):
 
 
 def _back(job_id: str):
-    return redirect(url_for_job("job_pages.show", job_id), code=303)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
 @bp.post("/jobs/<job_id>/cancel")
 def cancel(job_id: str):
     job = _job_for_action(job_id)
-    if job.get_status().value not in CANCELABLE:
+    if job.get_status().value not in statuses.CANCELABLE:
         flash("Only a job that has not started yet can be canceled.", "error")
         return _back(job_id)
     try:
@@ -58,7 +56,7 @@ def cancel(job_id: str):
 @bp.post("/jobs/<job_id>/stop")
 def stop(job_id: str):
     job = _job_for_action(job_id)
-    if job.get_status().value != "started":
+    if job.get_status().value not in statuses.STOPPABLE:
         flash("Only a running job can be stopped.", "error")
         return _back(job_id)
     job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
@@ -77,7 +75,7 @@ def retry(job_id: str):
     job = _job_for_action(job_id)
     meta = job.meta or {}
     spec = get_task(meta.get("task", ""))
-    if spec is None or job.get_status().value not in RETRYABLE:
+    if spec is None or job.get_status().value not in statuses.RETRYABLE:
         flash("Only a failed, stopped or canceled job can be retried.", "error")
         return _back(job_id)
     params = meta.get("params", {})
@@ -113,7 +111,7 @@ def edit(job_id: str):
 def delete(job_id: str):
     job = _job_for_action(job_id)
     meta = job.meta or {}
-    if job.get_status().value == "started":
+    if job.get_status().value in statuses.STOPPABLE:
         flash("Stop the job before deleting it.", "error")
         return _back(job_id)
     connection = get_redis()

@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from webapp.api import api_error, job_body
+from webapp.api import job_body
 from webapp.downloads import file_response
+from webapp.errors import json_error
 from webapp.job_access import can_read
 from webapp.job_insights import insights
-from webapp.jobview import from_job
-from webapp.links import url_builder, url_for_job
-from webapp.queues import fetch_job, get_redis, read_job
+from webapp.job_reads import fetch_job, read_job
+from webapp.job_view import from_job
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("share_links", __name__)
 
@@ -95,7 +96,7 @@ def share(job_id: str):
         return render_template("job_missing.html", job_id=job_id), 404
     make_link(job_id)
     flash("Made a read-only link to this job: copy it below. Anyone who has it can see this page.", "ok")
-    return redirect(url_for_job("job_pages.show", job_id), code=303)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
 @bp.post("/jobs/<job_id>/share/revoke")
@@ -105,12 +106,11 @@ def unshare(job_id: str):
         return render_template("job_missing.html", job_id=job_id), 404
     revoked = revoke(job_id)
     flash("Revoked: the link no longer works." if revoked else "There was no link to revoke.", "ok")
-    return redirect(url_for_job("job_pages.show", job_id), code=303)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
 def _shared_url_for(token: str):
     """``url_for`` for the shared page: the job's own links become the token's."""
-    build = url_builder()
     through_token = {
         "job_pages.show": "share_links.view",
         "api.get_job": "share_links.api_view",
@@ -121,7 +121,7 @@ def _shared_url_for(token: str):
         if endpoint in through_token and "job_id" in values:
             values.pop("job_id")
             return url_for(through_token[endpoint], token=token, **values)
-        return build(endpoint, **values)
+        return url_for(endpoint, **values)
 
     return shared
 
@@ -133,11 +133,11 @@ def _missing():
 @bp.get("/shared/<token>")
 def view(token: str):
     job_id = shared_job_id(token)
-    job, log, position = read_job(job_id) if job_id else (None, [], None)
+    job, log, place = read_job(job_id) if job_id else (None, [], None)
     if job is None:
         return _missing()
     shown = from_job(job)
-    shown.insights = insights(job, shown.status, position)
+    shown.insights = insights(job, shown.status, place)
     shown.log = log
     return render_template(
         "job.html",
@@ -154,10 +154,10 @@ def view(token: str):
 @bp.get("/shared/<token>/api")
 def api_view(token: str):
     job_id = shared_job_id(token)
-    job, log, position = read_job(job_id) if job_id else (None, [], None)
+    job, log, place = read_job(job_id) if job_id else (None, [], None)
     if job is None:
-        return api_error(404, GONE)
-    body = job_body(job, log, position)
+        return json_error(404, GONE)
+    body = job_body(job, log, place)
     body["page_url"] = url_for("share_links.view", token=token)
     return jsonify(body)
 

@@ -25,7 +25,7 @@ from flask import (
 
 from jobs.why_measure import MAX_SECONDS
 from jobs.why_work import TOKEN_HEADER, TTL, consume_token, do_work, key, mark_done, steps
-from webapp.queues import get_queue, get_redis
+from webapp.redis_connection import get_queue, get_redis
 
 bp = Blueprint("why_demo", __name__, url_prefix="/why/demo")
 
