@@ -85,7 +85,7 @@ def test_a_share_link_shows_the_job_read_only_with_its_downloads(app, owned_job)
     link = share_link(owner, job_id)
     stranger = stranger_of(app)
     page = stranger.get(link)
-    assert page.status_code == 200
+    assert page.status_code == 200 and page.headers["X-Robots-Tag"] == "noindex, nofollow"
     html = page.get_data(as_text=True)
     assert "finished" in html and "words.csv" in html and "read-only view" in html
     for action in ("/cancel", "/retry", "/delete", "/edit", f"/jobs/{job_id}/share", "csrf_token"):

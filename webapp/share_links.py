@@ -126,6 +126,13 @@ def _shared_url_for(token: str):
     return shared
 
 
+@bp.after_request
+def not_for_search_engines(response):
+    """A link shared with a few people is not for search engines, wherever it gets pasted."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def _missing():
     return render_template("error.html", status=404, title="Link not valid", message=GONE), 404
 
