@@ -20,7 +20,6 @@ from PIL import Image
 from jobs import thumbnails
 from jobs.csv_rules import MAX_COLUMNS, SHOWN_COLUMNS
 from scripts.processes import ROOT
-from tests.test_downloads import run_queued_jobs
 
 MB = 1_000_000
 CSV_BUDGET = (32 * MB, 20)  # fixed part, times the upload
@@ -84,12 +83,12 @@ def csv_upload(client, text: str) -> str:
     return response.headers["Location"].rsplit("/", 1)[-1]
 
 
-def test_a_csv_wider_than_the_cap_fails_with_one_clear_sentence(client, connection):
+def test_a_csv_wider_than_the_cap_fails_with_one_clear_sentence(client, connection, run_jobs):
     columns = MAX_COLUMNS + 1
     job_id = csv_upload(
         client, ",".join(f"c{i}" for i in range(columns)) + "\n" + "1," * (columns - 1) + "1\n"
     )
-    run_queued_jobs(connection)
+    run_jobs()
     job = client.get(f"/api/jobs/{job_id}").get_json()
     assert job["status"] == "failed"
     assert job["error"] == (
@@ -98,12 +97,12 @@ def test_a_csv_wider_than_the_cap_fails_with_one_clear_sentence(client, connecti
     )
 
 
-def test_a_wide_profile_shows_its_first_columns_and_downloads_them_all(client, connection):
+def test_a_wide_profile_shows_its_first_columns_and_downloads_them_all(client, connection, run_jobs):
     long_name = "n" * 5000  # names are cut as values are
     header = ",".join(f"{long_name}{i}" for i in range(MAX_COLUMNS))
     rows = "\n".join(",".join(f"{'v' * 90}{r}{i}" for i in range(MAX_COLUMNS)) for r in range(20))
     job_id = csv_upload(client, header + "\n" + rows + "\n")
-    run_queued_jobs(connection)
+    run_jobs()
     result = client.get(f"/api/jobs/{job_id}").get_json()["result"]
     assert result["columns_total"] == MAX_COLUMNS and len(result["columns"]) == SHOWN_COLUMNS
     assert len(json.dumps(result)) < 200_000  # the result kept in Redis is bounded
@@ -118,7 +117,7 @@ def test_a_wide_profile_shows_its_first_columns_and_downloads_them_all(client, c
     )  # cut, then told apart
 
 
-def test_too_many_pixels_in_one_job_fail_before_any_is_decoded(client, connection, monkeypatch):
+def test_too_many_pixels_in_one_job_fail_before_any_is_decoded(client, connection, monkeypatch, run_jobs):
     monkeypatch.setattr(thumbnails, "MAX_JOB_PIXELS", 30_000)
     buffer = io.BytesIO()
     Image.new("RGB", (200, 100)).save(buffer, "PNG")
@@ -127,7 +126,7 @@ def test_too_many_pixels_in_one_job_fail_before_any_is_decoded(client, connectio
         "/tasks/thumbnails", data={"images": files, "sizes": ["64"]}, content_type="multipart/form-data"
     )
     job_id = response.headers["Location"].rsplit("/", 1)[-1]
-    run_queued_jobs(connection)
+    run_jobs()
     job = client.get(f"/api/jobs/{job_id}").get_json()
     assert job["status"] == "failed"
     assert job["error"] == (

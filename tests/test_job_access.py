@@ -9,20 +9,18 @@ import re
 
 import pytest
 
-from tests.test_downloads import run_queued_jobs
-
 ADMIN = {"Authorization": "Basic YWRtaW46czNjcmV0"}  # admin:s3cret (tests.helpers.TEST_CONFIG)
 SECRET_TEXT = "zebra quokka private-words"
 
 
 @pytest.fixture
-def owned_job(app, connection):
+def owned_job(app, connection, run_jobs):
     """A finished word_frequency job with pasted text (and a download), and its owner's client."""
     owner = app.test_client()
     response = owner.post("/tasks/word_frequency", data={"text": SECRET_TEXT, "top": "5"})
     assert response.status_code == 303
     job_id = response.headers["Location"].rsplit("/", 1)[-1]
-    run_queued_jobs(connection)
+    run_jobs()
     assert owner.get(f"/api/jobs/{job_id}").get_json()["status"] == "finished"
     return owner, job_id
 

@@ -8,7 +8,6 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import storage
-from tests.test_downloads import run_queued_jobs
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
 SAME_ORIGIN = {"Origin": "http://localhost"}
@@ -43,11 +42,11 @@ def input_keys(connection, job_id: str) -> list[str]:
     ]
 
 
-def test_a_finished_jobs_inputs_expire_with_its_result(app, client, connection):
+def test_a_finished_jobs_inputs_expire_with_its_result(app, client, connection, run_jobs):
     job_id = submit_upload(client)
     [key] = input_keys(connection, job_id)
     assert connection.ttl(key) > app.config["RESULT_TTL"]  # stored for as long as a job may wait
-    run_queued_jobs(connection)
+    run_jobs()
     assert client.get(f"/api/jobs/{job_id}").get_json()["status"] == "finished"
     job_ttl = connection.ttl(f"rq:job:{job_id}")
     assert 0 < job_ttl <= app.config["RESULT_TTL"]
@@ -55,9 +54,9 @@ def test_a_finished_jobs_inputs_expire_with_its_result(app, client, connection):
     assert abs(connection.ttl(storage.index_key(job_id)) - job_ttl) <= 2
 
 
-def test_a_failed_jobs_inputs_expire_with_the_failure(app, client, connection):
+def test_a_failed_jobs_inputs_expire_with_the_failure(app, client, connection, run_jobs):
     job_id = submit_failing(client)
-    run_queued_jobs(connection)
+    run_jobs()
     assert client.get(f"/api/jobs/{job_id}").get_json()["status"] == "failed"
     [key] = input_keys(connection, job_id)
     assert abs(connection.ttl(key) - app.config["FAILURE_TTL"]) <= 2
@@ -72,9 +71,9 @@ def test_deleting_a_job_in_the_dashboard_deletes_its_inputs(client, connection):
     assert not connection.exists(key) and not connection.exists(storage.index_key(job_id))
 
 
-def test_ten_parallel_retries_of_one_job_make_one_new_job(app, client, connection):
+def test_ten_parallel_retries_of_one_job_make_one_new_job(app, client, connection, run_jobs):
     job_id = submit_failing(client)
-    run_queued_jobs(connection)
+    run_jobs()
     assert client.get(f"/api/jobs/{job_id}").get_json()["status"] == "failed"
     cookie = client.get_cookie("session").value
     barrier = threading.Barrier(10)

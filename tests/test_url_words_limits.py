@@ -10,7 +10,6 @@ import pytest
 
 from jobs import url_words
 from tests.helpers import local_http_server
-from tests.test_downloads import run_queued_jobs
 
 DRIP_SECONDS = 8  # how long the slow server drips before it gives up (the test's own bound)
 
@@ -62,7 +61,9 @@ def test_a_dripping_server_is_cut_at_the_deadline(allow_local, handler):
         assert time.monotonic() - started < DRIP_SECONDS - 3  # cut at the deadline, not when it gave up
 
 
-def test_a_deadline_hit_is_not_retried_and_the_page_says_so(client, connection, allow_local, monkeypatch):
+def test_a_deadline_hit_is_not_retried_and_the_page_says_so(
+    client, connection, allow_local, monkeypatch, run_jobs
+):
     monkeypatch.setattr(url_words, "TOTAL_SECONDS", 1.5)
     with local_http_server(DripBody) as base:
         job_id = (
@@ -70,7 +71,7 @@ def test_a_deadline_hit_is_not_retried_and_the_page_says_so(client, connection, 
             .headers["Location"]
             .rsplit("/", 1)[-1]
         )
-        run_queued_jobs(connection)
+        run_jobs()
     job = client.get(f"/api/jobs/{job_id}").get_json()
     assert job["status"] == "failed" and "took longer than" in job["error"]
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
@@ -78,11 +79,11 @@ def test_a_deadline_hit_is_not_retried_and_the_page_says_so(client, connection, 
     assert connection.zcard("rq:scheduled:default") == 0  # no retry waiting
 
 
-def test_a_refused_address_fails_at_once_and_says_attempt_1(client, connection, monkeypatch):
+def test_a_refused_address_fails_at_once_and_says_attempt_1(client, connection, monkeypatch, run_jobs):
     monkeypatch.delenv(url_words.ALLOWLIST_ENV, raising=False)
     # a host name (not a literal): the form takes it, the worker finds it is local and refuses it
     job_id = client.post("/tasks/url_words", data={"url": "http://localhost:9/"}).headers["Location"]
-    run_queued_jobs(connection)
+    run_jobs()
     page = client.get(job_id).get_data(as_text=True)
     assert "points to a private or local network" in page
     assert "Attempt 1 of 4: no retry follows because the error cannot pass." in page
