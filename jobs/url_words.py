@@ -10,12 +10,14 @@ carries an IPv4 one (IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d
 ``ipaddress`` alone calls public. An address written as a literal (``http://127.0.0.1:6379/``) is
 refused by ``validate``, so the form and the API answer 400 at once.
 
-The whole fetch has one wall-clock deadline (``TOTAL_SECONDS``), socket reads included: a watchdog
-shuts the socket down when it passes, however slowly the server drips its headers or body. Connection
+The whole fetch has one wall-clock deadline (``TOTAL_SECONDS``), name lookups and socket reads
+included: a watchdog shuts the socket down when it passes, however slowly the server drips its
+headers or body. Connection
 problems raise ``FetchError`` (a ``ConnectionError``) so RQ retries them; refused input and a page
 too slow for the deadline are ``TaskInputError``s, never retried.
 """
 
+import concurrent.futures
 import contextlib
 import http.client
 import ipaddress
@@ -147,10 +149,22 @@ def allowed(host: str, address) -> bool:
     return host.lower() in hosts or is_public(address) or any(address in net for net in networks)
 
 
-def resolve_checked(host: str, port: int) -> str:
+def _lookup(host: str, port: int, deadline: float) -> list:
+    """``getaddrinfo`` within the deadline: the resolver's own timeouts (glibc: 5 s a try, two tries
+    a server) can outlast it, so it runs in a thread that is left behind when the deadline passes."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    lookup = pool.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    pool.shutdown(wait=False)
+    try:
+        return lookup.result(timeout=max(0.0, deadline - time.monotonic()))
+    except concurrent.futures.TimeoutError as exc:
+        raise PageTooSlow() from exc
+
+
+def resolve_checked(host: str, port: int, deadline: float) -> str:
     """An address of ``host`` to connect to, once all its addresses are allowed."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _lookup(host, port, deadline)
     except socket.gaierror as exc:
         raise FetchError(f"The host name {host!r} could not be resolved.") from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
@@ -205,7 +219,7 @@ def fetch(url: str, deadline: float) -> dict:
     for _ in range(MAX_REDIRECTS + 1):
         parts, port = check_url_shape(url)
         port = port or (443 if parts.scheme == "https" else 80)
-        address = resolve_checked(parts.hostname, port)
+        address = resolve_checked(parts.hostname, port, deadline)
         if time.monotonic() >= deadline:
             raise PageTooSlow()
         cls = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
