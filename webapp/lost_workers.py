@@ -32,45 +32,19 @@ from rq.executions import ExecutionRegistry
 from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from rq.serializers import JSONSerializer
 
 from jobs.joblog import append_line
+from jobs.started_cleanup import (  # noqa: F401 (the site's names for them)
+    CLEAN_LOCK_SECONDS,
+    RQ_LOCK_SECONDS,
+    STALE_AFTER,
+    acquire_cleaning_lock,
+    clean_started,
+)
 
 log = logging.getLogger(__name__)
 
-CLEAN_LOCK_SECONDS = 30
-RQ_LOCK_SECONDS = 899  # what rq.Queue.acquire_maintenance_lock sets
-STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock this old lost its holder
 ORPHAN_GRACE = 15
-
-# Take the queue's registry-cleaning lock (the key RQ's workers use), or take it over when a
-# worker's lock has been held for STALE_AFTER seconds. Atomic, so two site processes never both win.
-_ACQUIRE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 1 end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl > tonumber(ARGV[1]) and ttl <= tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-  return 1
-end
-return 0
-"""
-
-
-def acquire_cleaning_lock(connection, queue_name: str) -> bool:
-    key = Queue(queue_name, connection=connection).registry_cleaning_key
-    script = connection.register_script(_ACQUIRE)
-    return bool(script(keys=[key], args=[CLEAN_LOCK_SECONDS, RQ_LOCK_SECONDS - STALE_AFTER]))
-
-
-def clean_started(connection, queue_name: str) -> bool:
-    """Run RQ's cleanup of the queue's started jobs, unless a worker is doing it right now."""
-    if not acquire_cleaning_lock(connection, queue_name):
-        return False
-    try:
-        StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer).cleanup()
-    finally:
-        connection.delete(Queue(queue_name, connection=connection).registry_cleaning_key)
-    return True
 
 
 # A job is orphaned when it says "queued" but is on no queue (nor a single-queue worker's in-flight

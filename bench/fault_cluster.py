@@ -1,0 +1,99 @@
+"""What the fault benchmarks share: a private Redis, a set of the Procfile's workers that can be
+killed and replaced, jobs submitted through the site's own enqueue, and reads of a job's state
+straight from Redis (never through a page, whose reads could settle a lost job themselves)."""
+
+import contextlib
+import os
+import signal
+import uuid
+from pathlib import Path
+
+import redis
+from rq import Worker
+from rq.job import Job, NoSuchJobError
+from rq.serializers import JSONSerializer
+
+from jobs import fault_probe
+from jobs.registry import get_task
+from tests.support import WorkerProcess, wait_until
+
+OWNER = "bench-faults"
+
+
+class Cluster:
+    """``count`` Procfile workers on ``redis_url``, each replaced at once when it is killed."""
+
+    def __init__(self, redis_url: str, workdir: Path, count: int, extra_args: list[str] | None = None):
+        self.redis_url = redis_url
+        self.workdir = workdir
+        self.extra_args = extra_args or []
+        self.connection = redis.Redis.from_url(redis_url)
+        self.workers: list[WorkerProcess] = []
+        self.started = 0
+        from webapp import create_app
+
+        self.app = create_app(
+            {"TESTING": True, "SECRET_KEY": "bench", "REDIS_URL": redis_url, "RATE_LIMIT": "off"}
+        )
+        for _ in range(count):
+            self.workers.append(self._new_worker())
+
+    def _new_worker(self) -> WorkerProcess:
+        self.started += 1
+        log = self.workdir / f"worker-{self.started}.log"
+        return WorkerProcess(self.redis_url, extra_args=self.extra_args, log=log).start()
+
+    def submit(self, task: str, params: dict, job_id: str | None = None) -> str:
+        from webapp.queues import enqueue_task
+
+        with self.app.test_request_context():
+            return enqueue_task(get_task(task), params, OWNER, job_id=job_id or str(uuid.uuid4())).id
+
+    def running(self, job_id: str) -> WorkerProcess | None:
+        """The worker (one of ours) whose horse runs the job now."""
+        for worker in Worker.all(connection=self.connection, serializer=JSONSerializer):
+            if worker.get_current_job_id() == job_id:
+                return next((w for w in self.workers if w.process and w.pid == worker.pid), None)
+        return None
+
+    def replace(self, worker: WorkerProcess, how: str) -> None:
+        """Kill ``worker`` (``machine``: main, horse and scheduler; ``main``: the main process
+        only) and start another in its place."""
+        if how == "machine":
+            worker.crash()
+        else:
+            worker.stop(signal.SIGKILL)
+        self.workers[self.workers.index(worker)] = self._new_worker()
+
+    def kill_horse(self, worker: WorkerProcess) -> bool:
+        horse = worker.horse_pid()
+        if horse:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(horse, signal.SIGKILL)
+        return bool(horse)
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            with contextlib.suppress(Exception):
+                worker.stop()
+
+
+def status(connection, job_id: str) -> str | None:
+    try:
+        return Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status().value
+    except NoSuchJobError:
+        return None
+
+
+def runs(connection, job_id: str) -> dict[str, int]:
+    """How often the fault probe's side effect ran, per attempt ({"attempt:1": 1, ...})."""
+    return {k.decode(): int(v) for k, v in connection.hgetall(fault_probe.key(job_id)).items()}
+
+
+def wait_running(cluster: Cluster, job_id: str, probe: bool = True, timeout: float = 30) -> WorkerProcess:
+    """The worker running the job, once its horse runs it (for a probe: its side effect is done)."""
+    return wait_until(
+        lambda: (not probe or runs(cluster.connection, job_id)) and cluster.running(job_id),
+        timeout=timeout,
+        message=f"job {job_id} to run",
+    )
