@@ -23,8 +23,18 @@ OWNER = "bench-faults"
 class Cluster:
     """``count`` Procfile workers on ``redis_url``, each replaced at once when it is killed."""
 
-    def __init__(self, redis_url: str, workdir: Path, count: int, extra_args: list[str] | None = None):
+    def __init__(
+        self,
+        redis_url: str,
+        workdir: Path,
+        count: int,
+        extra_args: list[str] | None = None,
+        environ: dict | None = None,
+        owner: str = OWNER,
+    ):
+        self.owner = owner  # whose jobs they are (a test's browser, to read their pages)
         self.redis_url = redis_url
+        self.environ = environ
         self.workdir = workdir
         self.extra_args = extra_args or []
         self.connection = redis.Redis.from_url(redis_url)
@@ -41,13 +51,13 @@ class Cluster:
     def _new_worker(self) -> WorkerProcess:
         self.started += 1
         log = self.workdir / f"worker-{self.started}.log"
-        return WorkerProcess(self.redis_url, extra_args=self.extra_args, log=log).start()
+        return WorkerProcess(self.redis_url, self.extra_args, log=log, environ=self.environ).start()
 
     def submit(self, task: str, params: dict, job_id: str | None = None) -> str:
         from webapp.queues import enqueue_task
 
         with self.app.test_request_context():
-            return enqueue_task(get_task(task), params, OWNER, job_id=job_id or str(uuid.uuid4())).id
+            return enqueue_task(get_task(task), params, self.owner, job_id=job_id or str(uuid.uuid4())).id
 
     def running(self, job_id: str) -> WorkerProcess | None:
         """The worker (one of ours) whose horse runs the job now."""

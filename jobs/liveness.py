@@ -33,6 +33,7 @@ from jobs.redis_scripts import (
     RENEW_LIVENESS,
 )
 from jobs.started_cleanup import GRACE_KEY, clean_started
+from jobs.stop_requests import stop_key
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,14 @@ def begin(connection, job, token: str, worker_name: str) -> None:
     )
 
 
-def renew(connection, job, token: str) -> bool:
-    """Push the attempt's deadline on; False when it is no longer the job's running attempt."""
-    keys = [fence_key(job.id), LIVENESS_KEY, _started_key(job.origin)]
-    return bool(RENEW_LIVENESS(keys=keys, args=[job.id, token, _ms(WINDOW)], client=connection))
+REFUSED, RENEWED, STOP = 0, 1, 2
+
+
+def renew(connection, job, token: str) -> int:
+    """Push the attempt's deadline on: RENEWED; REFUSED when it is no longer the job's running
+    attempt; STOP when renewed and a stop request was left for the job."""
+    keys = [fence_key(job.id), LIVENESS_KEY, _started_key(job.origin), stop_key(job.id)]
+    return int(RENEW_LIVENESS(keys=keys, args=[job.id, token, _ms(WINDOW)], client=connection))
 
 
 def claim(connection, job, token: str) -> bool:
@@ -89,7 +94,9 @@ def claim(connection, job, token: str) -> bool:
 
 
 def end(connection, job_id: str, token: str) -> None:
-    END_ATTEMPT(keys=[fence_key(job_id), LIVENESS_KEY], args=[job_id, token], client=connection)
+    END_ATTEMPT(
+        keys=[fence_key(job_id), LIVENESS_KEY, stop_key(job_id)], args=[job_id, token], client=connection
+    )
 
 
 def sweep(connection, queue_names) -> list[str]:

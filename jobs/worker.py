@@ -25,6 +25,7 @@ import time
 
 import redis
 from rq import Worker
+from rq.command import handle_stop_job_command
 
 from jobs import liveness
 from jobs.joblog import append_line
@@ -125,10 +126,13 @@ class JobdeckWorker(Worker):
 
     def maintain_heartbeats(self, job):
         try:
-            if not liveness.renew(self.connection, job, self.execution.id):
+            renewal = liveness.renew(self.connection, job, self.execution.id)
+            if renewal == liveness.REFUSED:
                 self._stop_late_attempt(job)
                 return
             super().maintain_heartbeats(job)
+            if renewal == liveness.STOP:  # a stop command this worker may not have heard
+                handle_stop_job_command(self, {"command": "stop-job", "job_id": job.id})
         except REDIS_ERRORS as error:  # the horse keeps working; the next tick tries again
             self.log.warning("Worker %s: heartbeat skipped, Redis unreachable: %s", self.name, error)
 
@@ -173,6 +177,9 @@ class JobdeckWorker(Worker):
 
     # --- the work horse ---------------------------------------------------------------------------
 
+    prepare_job_execution = until_redis_answers(Worker.prepare_job_execution)
+    handle_execution_ended = until_redis_answers(Worker.handle_execution_ended)
+
     def setup_work_horse_signals(self):
         super().setup_work_horse_signals()
         die_with_parent(self.pid)
@@ -180,6 +187,8 @@ class JobdeckWorker(Worker):
     # --- Redis outages ------------------------------------------------------------------------------
 
     check_for_suspension = until_redis_answers(Worker.check_for_suspension)
+    # a horse that ended while Redis was away is waited for again (wait4 then returns at once)
+    monitor_work_horse = until_redis_answers(Worker.monitor_work_horse)
     dequeue_job_and_maintain_ttl = until_redis_answers(Worker.dequeue_job_and_maintain_ttl)
 
     def heartbeat(self, timeout=None, pipeline=None):
