@@ -66,6 +66,12 @@ class Cluster:
                 return next((w for w in self.workers if w.process and w.pid == worker.pid), None)
         return None
 
+    def current_job(self, worker: WorkerProcess) -> str | None:
+        for found in Worker.all(connection=self.connection, serializer=JSONSerializer):
+            if found.pid == worker.pid:
+                return found.get_current_job_id()
+        return None
+
     def replace(self, worker: WorkerProcess, how: str) -> None:
         """Kill ``worker`` (``machine``: main, horse and scheduler; ``main``: the main process
         only) and start another in its place."""

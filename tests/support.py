@@ -305,7 +305,7 @@ class WebProcess:
         def up():
             try:
                 return requests.get(self.url + self.ready_path, timeout=1).status_code == 200
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or its first answer is slow
                 return False
 
         wait_until(up, timeout=30, message=f"gunicorn to serve {self.ready_path}")
