@@ -195,10 +195,11 @@ class Chaos:
                     fence = self.connection.hmget(liveness.fence_key(job_id), "token", "state")
                 except redis.exceptions.RedisError:
                     continue
-                if fence[0] != token or fence[1] != b"running":
+                given_up = fence[1] == b"lost" or fence[0] not in (token, None)  # lost, or retried
+                if given_up or fence[0] is None or fence[1] == b"finishing":  # or it ended as it was
                     with self.lock:
                         self.watch.remove(item)
-                    if token and (fence[1] == b"lost" or fence[0] != token):
+                    if given_up and token:
                         self.run.detections.append(time.monotonic() - at)
 
     def go(self) -> dict:
@@ -338,7 +339,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     outages = tuple(float(s) for s in args.outages.split(",") if s)
-    run = Run(args.jobs, args.workers, args.seed, probe_seconds=(0.0, 0.02), outages=outages)
+    run = Run(args.jobs, args.workers, args.seed, probe_seconds=(0.0, 0.1), outages=outages)
     with tempfile.TemporaryDirectory(prefix="jobdeck-chaos-") as tmp:
         result = run_chaos(run, Path(tmp))
     print(table(run, result))

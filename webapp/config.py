@@ -32,6 +32,8 @@ RESULT_TTL = int(os.environ.get("JOBDECK_RESULT_TTL", 24 * 3600))
 FAILURE_TTL = int(os.environ.get("JOBDECK_FAILURE_TTL", 7 * 24 * 3600))
 REFRESH_SECONDS = int(os.environ.get("JOBDECK_REFRESH_SECONDS", 2))
 MAX_UPLOAD_BYTES = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 1024))
+#: answer a submission only once it is fsynced (webapp/durable_submit.py; docs/scaling.md)
+DURABLE_SUBMIT = os.environ.get("JOBDECK_DURABLE_SUBMIT", "0") == "1"
 
 # Bounded waits so a dead or hung Redis gives a 503 within 2 s, not a hung request. A hung Redis
 # (connections accepted, nothing answered) costs the socket timeout; a Redis answers the site's
@@ -58,6 +60,7 @@ def as_flask_config() -> dict:
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         "REDIS_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
         "REDIS_SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+        "DURABLE_SUBMIT": DURABLE_SUBMIT,
         # The session (owner id, CSRF secret) is re-signed only when it changes, not on every request
         # (about 0.1 ms each; bench/); the owner's cookie is kept a month from its last change.
         "SESSION_REFRESH_EACH_REQUEST": False,

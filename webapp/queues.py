@@ -18,7 +18,7 @@ from rq.utils import str_to_date
 
 from jobs.joblog import log_key, read_log
 from jobs.registry import TaskSpec
-from webapp import history, lost_workers, redis_url
+from webapp import durable_submit, history, lost_workers, redis_url
 
 RUNNER = "jobs.runner.execute"
 QUEUE_NAMES = ("high", "default", "low")
@@ -252,4 +252,6 @@ def enqueue_task(
             job = queue.enqueue_call(RUNNER, **options, pipeline=pipe)
         history.add(pipe, owner, job_id, spec.name, time.time(), ttl=config["FAILURE_TTL"])
         pipe.execute()
+    if config.get("DURABLE_SUBMIT"):
+        durable_submit.wait_durable(connection)
     return job

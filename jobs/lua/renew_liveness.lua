@@ -8,10 +8,12 @@
 -- KEYS[4] the job's stop request
 -- ARGV[1] job id  ARGV[2] token  ARGV[3] liveness window (ms)
 --
--- Returns 0 when refused, 1 when renewed, 2 when renewed and the job is to be stopped.
+-- Returns 0 when refused, 1 when renewed (or being written), 2 when renewed and the job is to be
+-- stopped.
 
 local fence = redis.call('HMGET', KEYS[1], 'token', 'state')
-if fence[1] ~= ARGV[2] or fence[2] ~= 'running' then return 0 end
+if fence[1] ~= ARGV[2] or fence[2] == 'lost' then return 0 end
+if fence[2] == 'finishing' then return 1 end  -- its outcome is being written: nothing to renew
 if not redis.call('ZSCORE', KEYS[3], ARGV[1] .. ':' .. ARGV[2]) then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
