@@ -34,8 +34,8 @@ from rq.serializers import JSONSerializer
 
 from bench.fault_cluster import Cluster, runs
 from jobs import liveness
-from tests.support import RedisServer, WebProcess, process_state
-from webapp.queues import QUEUE_NAMES
+from jobs.queue_names import QUEUE_NAMES
+from scripts.processes import RedisServer, WebProcess, process_state
 
 SETTLE_AFTER = liveness.DETECTION_BOUND + 15
 KINDS = ("machine", "horse", "main", "freeze", "redis-down", "redis-hang", "web-restart")

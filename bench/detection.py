@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.fault_cluster import Cluster, runs, status, wait_running
 from jobs import liveness
-from tests.support import RedisServer
+from scripts.processes import RedisServer
 
 GOAL = 15.0  # seconds: the job shown lost and its retry started
 

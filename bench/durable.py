@@ -17,7 +17,8 @@ from pathlib import Path
 import redis
 
 from bench.harness import Row, Settings
-from tests.support import TEST_CONFIG, RedisServer, waitaof_server
+from scripts.processes import RedisServer, waitaof_server
+from tests.helpers import TEST_CONFIG
 from webapp import create_app, durable_submit
 
 SUBMISSION = {"task": "countdown", "params": {"seconds": 1}}

@@ -1,21 +1,28 @@
 """What the fault benchmarks share: a private Redis, a set of the Procfile's workers that can be
 killed and replaced, jobs submitted through the site's own enqueue, and reads of a job's state
-straight from Redis (never through a page, whose reads could settle a lost job themselves)."""
+straight from Redis (never through a page, whose reads could settle a lost job themselves).
 
-import contextlib
+The jobs are the tests' fault probes (tests/tasks/fault_probe.py), loaded here and in the workers
+through ``JOBDECK_TASKS``, which is therefore set before jobs.registry is first imported.
+"""
+
 import os
+
+os.environ.setdefault("JOBDECK_TASKS", "tests.tasks.fault_probe")
+
+import contextlib  # noqa: E402
 import signal
 import uuid
 from pathlib import Path
 
-import redis
-from rq import Worker
-from rq.job import Job, NoSuchJobError
-from rq.serializers import JSONSerializer
+import redis  # noqa: E402
+from rq import Worker  # noqa: E402
+from rq.job import Job, NoSuchJobError  # noqa: E402
+from rq.serializers import JSONSerializer  # noqa: E402
 
-from jobs import fault_probe
-from jobs.registry import get_task
-from tests.support import WorkerProcess, wait_until
+from jobs.registry import get_task  # noqa: E402
+from scripts.processes import WorkerProcess, wait_until  # noqa: E402
+from tests.tasks import fault_probe  # noqa: E402
 
 OWNER = "bench-faults"
 
@@ -54,7 +61,7 @@ class Cluster:
         return WorkerProcess(self.redis_url, self.extra_args, log=log, environ=self.environ).start()
 
     def submit(self, task: str, params: dict, job_id: str | None = None) -> str:
-        from webapp.queues import enqueue_task
+        from webapp.submission import enqueue_task
 
         with self.app.test_request_context():
             return enqueue_task(get_task(task), params, self.owner, job_id=job_id or str(uuid.uuid4())).id
@@ -103,7 +110,7 @@ def status(connection, job_id: str) -> str | None:
 
 def runs(connection, job_id: str) -> dict[str, int]:
     """How often the fault probe's side effect ran, per attempt ({"attempt:1": 1, ...})."""
-    return {k.decode(): int(v) for k, v in connection.hgetall(fault_probe.key(job_id)).items()}
+    return fault_probe.runs(connection, job_id)
 
 
 def wait_running(cluster: Cluster, job_id: str, probe: bool = True, timeout: float = 30) -> WorkerProcess:

@@ -6,6 +6,8 @@ and both run RQ's own ``StartedJobRegistry.cleanup``, so a lost job is failed (A
 in the FailedJobRegistry) or retried exactly as RQ would do it.
 """
 
+import time
+
 from rq import Queue
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
@@ -13,16 +15,16 @@ from rq.serializers import JSONSerializer
 from jobs.redis_scripts import ACQUIRE_CLEANING_LOCK
 
 CLEAN_LOCK_SECONDS = 30
-RQ_LOCK_SECONDS = 899  # what rq.Queue.acquire_maintenance_lock sets
-STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock this old lost its holder
+STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock held this long lost its holder
 #: set by the liveness sweep while Redis has just come back (jobs/lua/due_liveness.lua)
 GRACE_KEY = "jobdeck:liveness:grace"
 
 
 def acquire_cleaning_lock(connection, queue_name: str) -> bool:
     key = Queue(queue_name, connection=connection).registry_cleaning_key
-    args = [CLEAN_LOCK_SECONDS, RQ_LOCK_SECONDS - STALE_AFTER]
-    return bool(ACQUIRE_CLEANING_LOCK(keys=[key], args=args, client=connection))
+    keys = [key, f"jobdeck:lock-seen:{key}"]
+    args = [CLEAN_LOCK_SECONDS, STALE_AFTER, time.time()]
+    return bool(ACQUIRE_CLEANING_LOCK(keys=keys, args=args, client=connection))
 
 
 def in_grace(connection) -> bool:
@@ -35,8 +37,9 @@ def clean_started(connection, queue_name: str) -> bool:
     Redis has just come back (its live workers have not renewed their entries yet)."""
     if in_grace(connection) or not acquire_cleaning_lock(connection, queue_name):
         return False
+    queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
     try:
         StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer).cleanup()
     finally:
-        connection.delete(Queue(queue_name, connection=connection).registry_cleaning_key)
+        queue.release_maintenance_lock()
     return True

@@ -14,9 +14,9 @@ from rq.registry import FailedJobRegistry
 from bench.detection import GOAL, measure
 from bench.fault_cluster import Cluster, runs, status, wait_running
 from jobs import liveness
-from tests.support import process_state, wait_until
-from tests.test_faults import api, page
-from webapp.jobview import LOST
+from scripts.processes import process_state, wait_until
+from tests.helpers import api, page
+from webapp.job_view import LOST
 
 #: a shorter liveness window for the tests that are not about its length
 SHORT_WINDOW = 2

@@ -13,7 +13,7 @@ import pytest
 
 from bench.fault_cluster import Cluster, runs, status, wait_running
 from jobs.stop_requests import request_stop
-from tests.support import RedisServer, wait_until
+from scripts.processes import RedisServer, wait_until
 
 FLOW_AGAIN = 5  # seconds after Redis returns
 
