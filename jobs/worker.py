@@ -77,6 +77,19 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+@contextlib.contextmanager
+def signals_for_main_thread_only():
+    """Threads started inside block every signal (they inherit the mask), so that the kernel gives
+    the process's signals to the main thread. Otherwise a signal left pending while the process was
+    stopped (the monitoring alarm, SIGALRM) can go to another thread on SIGCONT: Python then runs
+    its handler only once the main thread's wait for the horse ends, which may be never."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 class JobdeckWorker(Worker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,7 +105,12 @@ class JobdeckWorker(Worker):
         super().bootstrap(*args, **kwargs)
         self._sweeping.clear()
         self._sweeper = threading.Thread(target=self._sweep_loop, name="liveness-sweep", daemon=True)
-        self._sweeper.start()
+        with signals_for_main_thread_only():
+            self._sweeper.start()
+
+    def subscribe(self):
+        with signals_for_main_thread_only():  # RQ's pubsub thread, started here
+            super().subscribe()
 
     def teardown(self):
         self._sweeping.set()

@@ -16,6 +16,7 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from jobs import started_cleanup
 from scripts.processes import RedisServer, WebProcess, WorkerProcess, wait_until
 from tests.helpers import FAST, api, page
 from tests.helpers import submit_as_browser as submit
@@ -155,7 +156,7 @@ def test_a_job_on_a_queue_the_site_does_not_know_is_still_settled_and_placed(cli
 def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection, monkeypatch):
     """A worker killed while cleaning registries leaves RQ's 15-minute lock; the site takes it over
     once it has seen it held for STALE_AFTER seconds, and never takes a lock it holds itself."""
-    monkeypatch.setattr(lost_workers, "STALE_AFTER", 1)
+    monkeypatch.setattr(started_cleanup, "STALE_AFTER", 1)
     queue = Queue("default", connection=connection)
     assert queue.acquire_maintenance_lock()  # a worker, cleaning right now (then lost)
     assert not lost_workers.acquire_cleaning_lock(connection, "default")
