@@ -213,8 +213,10 @@ class Chaos:
         plan: list[str] = []
         while not self.done_submitting.is_set() or self._backlog_safe():
             time.sleep(self.rng.uniform(*self.run.pause))
-            if long_outages and self.run.faults.total() >= 10:
-                self._redis_down(long_outages.pop(0))
+            if long_outages and self.run.faults.total() >= 10 * (
+                len(self.run.outages) - len(long_outages) + 1
+            ):
+                self._redis_down(long_outages.pop(0))  # after 10 faults, then after 10 more
                 self.run.faults["redis-down (long)"] += 1
                 continue
             if not plan:
