@@ -21,26 +21,43 @@ from scripts.processes import RedisServer
 GOAL = 15.0  # seconds: the job shown lost and its retry started
 
 
+def given_up(cluster: Cluster, killed: dict[str, float], retried: set[str], timeout: float = 60) -> dict:
+    """Poll Redis until each job in ``killed`` (job id -> when its worker was killed) has been given
+    up on (``lost``: its first attempt failed, the job is no longer "started") and, for the fault
+    probes in ``retried``, until their retry started (``retried``: the probe recorded attempt 2).
+    Seconds from the kill, None for never."""
+    found = {job_id: {"job": job_id, "lost": None, "retried": None} for job_id in killed}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        for job_id, row in found.items():
+            if row["lost"] is None and status(cluster.connection, job_id) != "started":
+                row["lost"] = now - killed[job_id]
+            if (
+                job_id in retried
+                and row["retried"] is None
+                and "attempt:2" in runs(cluster.connection, job_id)
+            ):
+                row["retried"] = now - killed[job_id]
+                row["lost"] = row["lost"] if row["lost"] is not None else row["retried"]
+        waiting = [job_id for job_id, row in found.items() if row["lost"] is None]
+        waiting += [job_id for job_id in retried if found[job_id]["retried"] is None]
+        if not waiting:
+            break
+        time.sleep(0.02)
+    return found
+
+
 def measure(cluster: Cluster, kills: int, task: str = "fault_probe", seconds: int = 10) -> list[dict]:
-    """``kills`` rounds; per round the seconds from the kill until the job was given up on
-    (``lost``) and, for a retried task, until its retry started (``retried``)."""
+    """``kills`` rounds, each: a job starts, its worker is killed (with its horse and scheduler) and
+    replaced; the seconds until it was given up on and (fault probe) retried (``given_up``)."""
     rounds = []
     for _ in range(kills):
         job_id = cluster.submit(task, {"seconds": seconds})
         worker = wait_running(cluster, job_id, probe=task == "fault_probe")
         killed = time.monotonic()
         cluster.replace(worker, "machine")
-        lost = retried = None
-        deadline = killed + 60
-        while time.monotonic() < deadline and (lost is None or (task == "fault_probe" and retried is None)):
-            now = time.monotonic()
-            if lost is None and status(cluster.connection, job_id) != "started":
-                lost = now - killed
-            if task == "fault_probe" and retried is None and "attempt:2" in runs(cluster.connection, job_id):
-                retried = now - killed
-                lost = lost if lost is not None else retried
-            time.sleep(0.02)
-        rounds.append({"job": job_id, "lost": lost, "retried": retried})
+        rounds += given_up(cluster, {job_id: killed}, {job_id} if task == "fault_probe" else set()).values()
     return rounds
 
 

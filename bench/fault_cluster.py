@@ -79,13 +79,17 @@ class Cluster:
                 return found.get_current_job_id()
         return None
 
-    def replace(self, worker: WorkerProcess, how: str) -> None:
-        """Kill ``worker`` (``machine``: main, horse and scheduler; ``main``: the main process
-        only) and start another in its place."""
+    @staticmethod
+    def kill(worker: WorkerProcess, how: str) -> None:
+        """``machine``: SIGKILL to main process, horse and scheduler; ``main``: the main process only."""
         if how == "machine":
             worker.crash()
         else:
             worker.stop(signal.SIGKILL)
+
+    def replace(self, worker: WorkerProcess, how: str) -> None:
+        """Kill ``worker`` and start another in its place."""
+        self.kill(worker, how)
         self.workers[self.workers.index(worker)] = self._new_worker()
 
     def kill_horse(self, worker: WorkerProcess) -> bool:

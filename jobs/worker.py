@@ -50,20 +50,25 @@ class LateResultRefused(Exception):
     """The attempt was declared lost while it ran: its outcome is not recorded."""
 
 
+def patiently(worker, call):
+    """``call()``, tried again every REDIS_RETRY s for as long as Redis cannot be reached."""
+    complained = False
+    while True:
+        try:
+            return call()
+        except REDIS_ERRORS as error:
+            if not complained:
+                worker.log.warning("Worker %s: Redis unreachable (%s); waiting for it", worker.name, error)
+                complained = True
+            time.sleep(REDIS_RETRY)
+
+
 def until_redis_answers(method):
-    """Call ``method`` again, every REDIS_RETRY s, for as long as Redis cannot be reached."""
+    """The method, called through ``patiently``."""
 
     @functools.wraps(method)
     def patient(self, *args, **kwargs):
-        complained = False
-        while True:
-            try:
-                return method(self, *args, **kwargs)
-            except REDIS_ERRORS as error:
-                if not complained:
-                    self.log.warning("Worker %s: Redis unreachable (%s); waiting for it", self.name, error)
-                    complained = True
-                time.sleep(REDIS_RETRY)
+        return patiently(self, lambda: method(self, *args, **kwargs))
 
     return patient
 
@@ -128,10 +133,11 @@ class JobdeckWorker(Worker):
 
     # --- an attempt's fence and deadline (main process) -------------------------------------------
 
-    @until_redis_answers
     def prepare_execution(self, job):
-        execution = super().prepare_execution(job)
-        liveness.begin(self.connection, job, execution.id, self.name)
+        # two steps, each tried again alone: a second execution registered for one attempt would
+        # expire unrenewed and have RQ's cleanup fail (or retry) the job later, finished or not
+        execution = patiently(self, lambda: Worker.prepare_execution(self, job))
+        patiently(self, lambda: liveness.begin(self.connection, job, execution.id, self.name))
         return execution
 
     def execute_job(self, job, queue):
@@ -140,7 +146,7 @@ class JobdeckWorker(Worker):
         finally:
             token = self.execution.id if self.execution else None
             if token:
-                until_redis_answers(lambda worker: liveness.end(worker.connection, job.id, token))(self)
+                patiently(self, lambda: liveness.end(self.connection, job.id, token))
 
     def maintain_heartbeats(self, job):
         try:
@@ -205,24 +211,30 @@ class JobdeckWorker(Worker):
     # --- Redis outages ------------------------------------------------------------------------------
 
     check_for_suspension = until_redis_answers(Worker.check_for_suspension)
-    # a horse that ended while Redis was away is waited for again (wait4 then returns at once)
+    # a horse that died while Redis was away: its job is failed once Redis is back
     monitor_work_horse = until_redis_answers(Worker.monitor_work_horse)
+
+    def wait_for_horse(self):
+        if not self.horse_pid:  # already reaped (monitoring again after a Redis error); wait4(0)
+            return None, None, None  # would wait for any child, the scheduler too
+        return super().wait_for_horse()
+
     dequeue_job_and_maintain_ttl = until_redis_answers(Worker.dequeue_job_and_maintain_ttl)
 
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None:
             return super().heartbeat(timeout, pipeline)
-        return until_redis_answers(Worker.heartbeat)(self, timeout)
+        return patiently(self, lambda: Worker.heartbeat(self, timeout))
 
     def set_state(self, state, pipeline=None):
         if pipeline is not None:
             return super().set_state(state, pipeline)
-        return until_redis_answers(Worker.set_state)(self, state)
+        return patiently(self, lambda: Worker.set_state(self, state))
 
     def set_current_job_working_time(self, current_job_working_time, pipeline=None):
         if pipeline is not None:
             return super().set_current_job_working_time(current_job_working_time, pipeline)
-        return until_redis_answers(Worker.set_current_job_working_time)(self, current_job_working_time)
+        return patiently(self, lambda: Worker.set_current_job_working_time(self, current_job_working_time))
 
     def run_maintenance_tasks(self):
         try:

@@ -17,7 +17,7 @@ SEED = int(os.environ.get("JOBDECK_CHAOS_SEED", "20240606"))
 
 @pytest.mark.slow
 def test_300_jobs_under_every_kind_of_fault_none_lost_or_unsettled_or_run_twice(tmp_path):
-    run = Run(jobs=300, workers=3, seed=SEED, probe_seconds=(0.02, 0.2), outages=())
+    run = Run(jobs=300, workers=3, seed=SEED, probe_seconds=(0.01, 0.1), outages=(), pause=(0.5, 1.5))
     result = run_chaos(run, tmp_path)
     print("\n" + table(run, result))
     assert set(KINDS) <= set(run.faults)
