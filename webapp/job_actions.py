@@ -6,13 +6,12 @@ Each action is a POST with a CSRF token and lands back on a page with a flash me
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
-from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
-from rq.serializers import JSONSerializer
 
 from jobs import statuses, storage
 from jobs.joblog import log_key
 from jobs.registry import get_task
+from jobs.stop_requests import request_stop
 from webapp import history
 from webapp.identity import owner_id
 from webapp.job_access import can_read
@@ -62,7 +61,7 @@ def stop(job_id: str):
     job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
     job.save_meta()
     try:
-        send_stop_job_command(get_redis(), job_id, serializer=JSONSerializer)
+        request_stop(get_redis(), job_id)
     except InvalidJobOperation:  # it ended (or its worker went) between the status read and now
         flash("The job is no longer running.", "error")
         return _back(job_id)
