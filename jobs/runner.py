@@ -8,18 +8,34 @@ import logging
 import time
 
 from rq import get_current_job
+from rq.defaults import DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL
 
-from jobs import durations, progress
+from jobs import durations, progress, storage
+from jobs.attempts import refuse_retries
+from jobs.errors import TaskInputError
 from jobs.joblog import RedisJobLogHandler
 from jobs.registry import get_task, validate
 
 LOG_TTL = 7 * 24 * 3600
 
 
+def _ttl(ttl: int | None, default: int) -> int:
+    """The TTL RQ gives the job as it ends (its own default when the job names none)."""
+    return default if ttl is None else ttl
+
+
 def execute(task: str, params: dict):
-    spec = get_task(task)
-    clean = validate(task, params)
     job = get_current_job()
+    try:
+        clean = validate(task, params)  # an unknown task or bad parameters: a TaskInputError
+        return _run(get_task(task), clean, job)
+    except TaskInputError:
+        refuse_retries(job)
+        raise
+
+
+def _run(spec, clean: dict, job):
+    task = spec.name
     handler = None
     root = logging.getLogger()
     if job is not None:
@@ -34,7 +50,13 @@ def execute(task: str, params: dict):
         result = spec.run(clean)
         if job is not None:
             durations.record(job.connection, task, time.monotonic() - started)
+            # inputs (and files) live as long as the result, not the 7 days they were stored for
+            storage.expire_files(job.connection, job.id, _ttl(job.result_ttl, DEFAULT_RESULT_TTL))
         return result
+    except BaseException:
+        if job is not None:  # kept for a retry and the failed job's page: as long as the failure
+            storage.expire_files(job.connection, job.id, _ttl(job.failure_ttl, DEFAULT_FAILURE_TTL))
+        raise
     finally:
         progress.end()
         if handler is not None:
