@@ -167,8 +167,9 @@ class Chaos:
             worker = self._busy_worker()
             family = [worker.pid, *([worker.horse_pid()] if worker.horse_pid() else [])]
             self._watch(worker)
-            for pid in family:
-                os.kill(pid, signal.SIGSTOP)
+            for pid in family:  # a short job's horse may have ended since it was listed
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
             time.sleep(self.rng.choice([1.0, 3.0, 2 * liveness.DETECTION_BOUND]))
             for pid in family:
                 with contextlib.suppress(ProcessLookupError):

@@ -2,8 +2,9 @@
 worker show alike.
 
 A number field has one rule (a whole number in its range) and so one message, whatever was wrong
-with the value (missing, text, out of range). A rule a task writes itself (``reject``, ``rule``, a
-``ValueError`` in a validator) keeps its own message.
+with the value (missing, text, out of range). A rule a task writes itself (``reject``, a
+``ValueError`` in a validator) keeps its own message; ``json_schema_extra={"x-message": ...}`` gives
+a field's one rule its own words.
 """
 
 from pydantic import ValidationError

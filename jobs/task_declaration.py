@@ -8,6 +8,7 @@ API and the worker all validate through ``TaskSpec.validate``, so each rule has 
 """
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from jobs.queue_names import DEFAULT_QUEUE, QUEUE_NAMES
 from jobs.sizes import human_size
 from jobs.upload_kinds import KINDS
 
-#: the type of a rule's error that carries its own message (``reject``, field validators)
+#: the type of a rule's error that carries its own message (``reject``)
 RULE = "jobdeck_rule"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -32,11 +33,6 @@ def reject(field_name: str, message: str, value: Any = None) -> ValidationError:
     (a cross-field rule, such as "a file or text, not both") so it shows beside that field."""
     detail = InitErrorDetails(type=PydanticCustomError(RULE, message), loc=(field_name,), input=value)
     return ValidationError.from_exception_data("params", [detail])
-
-
-def rule(message: str) -> PydanticCustomError:
-    """An error with its own message, to raise from a field validator."""
-    return PydanticCustomError(RULE, message)
 
 
 class Upload(BaseModel):
@@ -181,8 +177,6 @@ class TaskSpec:
         return self.run.__module__
 
     def template_path(self) -> Path:
-        import sys
-
         return Path(sys.modules[self.module].__file__).parent / self.template
 
     def validate(self, params: dict) -> dict:

@@ -8,7 +8,7 @@ in as they are; ``models_json_schema`` gathers them (and what they share, such a
 from pydantic.json_schema import models_json_schema
 
 from jobs.queue_names import QUEUE_NAMES
-from jobs.statuses import ALL
+from jobs.statuses import FILTERS
 from webapp.start_time import MAX_AHEAD_SECONDS
 
 REF = "#/components/schemas/{model}"
@@ -38,7 +38,7 @@ def _job() -> dict:
         "properties": {
             "id": {"type": "string"},
             "task": {"type": "string"},
-            "status": {"type": "string", "enum": [*ALL, "expired"]},
+            "status": {"type": "string", "enum": list(FILTERS)},
             "progress": {
                 "type": "object",
                 "properties": {
