@@ -18,8 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> "Flask":
     from flask import Flask
 
+    from jobs import webhooks
     from webapp import (
         api,
+        batch_api,
+        batches,
         config,
         dashboard,
         downloads,
@@ -48,16 +51,19 @@ def create_app(test_config: dict | None = None) -> "Flask":
             )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
+    webhooks.refuse_test_only_settings(app.testing)
     app.extensions["jobdeck"] = {"redis": queues.connect(app), "queues": {}}
     csrf = security.init_csrf(app)
     csrf.exempt(api.bp)
+    csrf.exempt(batch_api.bp)
     security.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
+    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp, batches.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(batch_api.bp)
     why.init_app(app, csrf)
     dashboard.init_app(app, csrf)
     return app

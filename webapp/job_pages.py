@@ -5,7 +5,7 @@ import time
 from flask import Blueprint, abort, current_app, render_template, request, session
 
 from jobs.registry import TASKS
-from webapp import history, lost_workers
+from webapp import history, lost_workers, webhook_view
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_insights import insights
 from webapp.jobview import ACTIVE, expired, from_job
@@ -44,6 +44,7 @@ def show(job_id: str):
         show_traceback=is_admin(),
         can_manage=can_manage(view.owner),
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
+        webhook=webhook_view.for_job(job),
     )
 
 
