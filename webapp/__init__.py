@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
 
     from jobs import webhooks
     from webapp import (
+        admin_schedules,
         api,
         batch_api,
         batches,
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp, batches.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(batch_api.bp)
+    app.register_blueprint(admin_schedules.bp)
     why.init_app(app, csrf)
     dashboard.init_app(app, csrf)
     return app
