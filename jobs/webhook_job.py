@@ -34,13 +34,33 @@ class WebhookJob(Job):
             targets = [
                 ("job", self.id, hook.url, status) for hook in self.webhooks if hook.job_status == status
             ]
-            batch_id = (self.meta or {}).get("batch") if self.group_id else None
-            if batch_id and batches.note_ended(self.connection, batch_id, [self.id]):
-                targets += batch_targets(self.connection, batch_id)
+            targets += batch_job_ended(self)
             if targets:
                 enqueue_deliveries(self.connection, targets, self.failure_ttl or DEFAULT_TTL)
         except Exception:  # noqa: BLE001 (the job's end stands whatever happens here; logged)
             log.exception("Job %s: could not enqueue its webhook deliveries", self.id)
+
+
+#: RQ's ``on_stopped`` callback for a batch's jobs: RQ sends no webhook for a stopped job, but a
+#: stopped job ends its batch as well as any other
+STOPPED_CALLBACK = "jobs.webhook_job.batch_job_stopped"
+
+
+def batch_job_stopped(job, connection, *args, **kwargs) -> None:
+    try:
+        targets = batch_job_ended(job)
+        if targets:
+            enqueue_deliveries(connection, targets, job.failure_ttl or DEFAULT_TTL)
+    except Exception:  # noqa: BLE001 (as in send_webhooks)
+        log.exception("Job %s: could not note its stop in its batch", job.id)
+
+
+def batch_job_ended(job) -> list[tuple]:
+    """Notes a batch's job's end; the batch's webhook targets when it was the batch's last."""
+    batch_id = (job.meta or {}).get("batch") if job.group_id else None
+    if batch_id and batches.note_ended(job.connection, batch_id, [job.id]):
+        return batch_targets(job.connection, batch_id)
+    return []
 
 
 def batch_targets(connection, batch_id: str) -> list[tuple]:

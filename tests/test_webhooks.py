@@ -33,7 +33,7 @@ def documented_verify():
     """The verifier docs/webhooks.md shows, run as it stands."""
     text = (ROOT / "docs" / "webhooks.md").read_text()
     code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
-    assert len(code.strip().splitlines()) <= 10
+    assert len([line for line in code.splitlines() if line.strip()]) <= 10  # "ten lines of Python"
     namespace = {}
     exec(code, namespace)  # noqa: S102 (our own documentation's example)
     return namespace["verify"]

@@ -11,13 +11,14 @@ import uuid
 from typing import NamedTuple
 
 from flask import current_app
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.group import Group
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import batches
 from jobs.registry import TaskSpec
+from jobs.webhook_job import STOPPED_CALLBACK
 from webapp import history
 from webapp.queues import QUEUE_NAMES, RUNNER, describe, get_queue, get_redis
 
@@ -93,6 +94,7 @@ def _enqueue(pipe, batch_id: str, queue: Queue, spec: TaskSpec, owner: str, entr
                 job_id=entry.job_id,
                 meta=meta,
                 retry=retry,
+                on_stopped=Callback(STOPPED_CALLBACK),
             )
         )
         history.add(pipe, owner, entry.job_id, spec.name, now, ttl=config["FAILURE_TTL"])
