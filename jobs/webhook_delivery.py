@@ -9,7 +9,6 @@ other than 2xx raises, so RQ's ``Retry`` (set by ``jobs/webhook_job.py``) tries 
 import json
 import os
 import time
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from rq import get_current_job
@@ -96,7 +95,7 @@ def deliver(kind: str, target_id: str, url: str, event: str) -> dict:
     connection = delivery.connection
     build = batch_body if kind == "batch" else job_body
     body = json.dumps(build(connection, target_id, event), separators=(",", ":")).encode()
-    attempt = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "event": event, "url": url}
+    attempt = {"at": time.time(), "event": event, "url": url}
     attempt["attempt"] = (delivery.meta or {}).get("attempt", 0) + 1
     delivery.meta["attempt"] = attempt["attempt"]
     delivery.save_meta()

@@ -16,7 +16,7 @@ from jobs import batches, storage
 from jobs.errors import TaskInputError
 from jobs.registry import get_task
 from jobs.runner import load_task_module
-from jobs.webhook_delivery import read_attempts
+from webapp import webhook_view
 from webapp.batch_forms import BATCH_FORMS
 from webapp.batch_submission import add_to_batch, enqueue_batch
 from webapp.batch_view import BatchView, read_batch
@@ -88,7 +88,7 @@ def show(batch_id: str):
         "batch.html",
         batch=batch,
         refresh=current_app.config["REFRESH_SECONDS"] if batch.is_active else None,
-        webhook_attempts=read_attempts(get_redis(), batch.id) if batch.webhook else [],
+        webhook_attempts=webhook_view.attempts(batch.id) if batch.webhook else [],
     )
 
 
