@@ -19,6 +19,8 @@ from rq.job import JobStatus
 MAX_ITEMS = 1000
 #: jobs enqueued per round trip: one MULTI/EXEC per chunk keeps Redis responsive to other clients
 CHUNK = 250
+#: how long the end-counting keys of a batch whose facts have expired are kept
+ORPHAN_TTL = 3600
 #: the statuses a job ends in; a batch is over when every job is in one of them
 ENDED = frozenset(
     s.value for s in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
@@ -64,12 +66,12 @@ def note_ended(connection, batch_id: str, job_ids: list[str]) -> bool:
     pipe.scard(ended_key(batch_id))
     pipe.scard(group_key(batch_id))
     _, ttl, ended, members = pipe.execute()
-    if ttl and ttl > 0:
-        connection.expire(ended_key(batch_id), ttl)
+    ttl = ttl if ttl and ttl > 0 else ORPHAN_TTL  # the batch's facts have expired: keep ours briefly
+    connection.expire(ended_key(batch_id), ttl)
     if not members or ended < members:
         return False
     # whoever sets the flag first reports the end: two workers ending the last two jobs at once
-    return bool(connection.set(notified_key(batch_id), 1, nx=True, ex=max(ttl or 0, 60)))
+    return bool(connection.set(notified_key(batch_id), 1, nx=True, ex=ttl))
 
 
 def reopen(pipe, batch_id: str, old_ids: list[str]) -> None:

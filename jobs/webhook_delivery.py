@@ -12,6 +12,7 @@ import time
 from urllib.parse import urlsplit
 
 from rq import get_current_job
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -85,7 +86,9 @@ def batch_body(connection, batch_id: str, event: str) -> dict:
         "task": facts.get("task"),
         "status": event,
         "result": {"counts": counts, "jobs": job_ids},
-        "error": f"{counts.get('failed', 0)} of {len(job_ids)} jobs failed." if event == "failed" else None,
+        "error": f"{len(job_ids) - counts.get('finished', 0)} of {len(job_ids)} jobs did not finish."
+        if event == "failed"
+        else None,
         "page_url": page_url(f"/batches/{batch_id}"),
     }
 
@@ -94,7 +97,10 @@ def deliver(kind: str, target_id: str, url: str, event: str) -> dict:
     delivery = get_current_job()
     connection = delivery.connection
     build = batch_body if kind == "batch" else job_body
-    body = json.dumps(build(connection, target_id, event), separators=(",", ":")).encode()
+    try:
+        body = json.dumps(build(connection, target_id, event), separators=(",", ":")).encode()
+    except NoSuchJobError:  # deleted since it ended: there is nothing left to report
+        return {"skipped": f"{kind} {target_id} no longer exists"}
     attempt = {"at": time.time(), "event": event, "url": url}
     attempt["attempt"] = (delivery.meta or {}).get("attempt", 0) + 1
     delivery.meta["attempt"] = attempt["attempt"]

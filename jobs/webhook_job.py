@@ -64,7 +64,8 @@ def batch_job_ended(job) -> list[tuple]:
 
 
 def batch_targets(connection, batch_id: str) -> list[tuple]:
-    """The batch's webhook, for the event its jobs' ends make: failed if any failed."""
+    """The batch's webhook, for the event its jobs' ends make: finished when every job finished,
+    else failed (some failed, were stopped or canceled)."""
     facts, job_ids = batches.read_facts(connection, batch_id)
     declared = json.loads(facts.get("webhook") or "null")
     if not declared:
@@ -74,7 +75,7 @@ def batch_targets(connection, batch_id: str) -> list[tuple]:
         for job in Job.fetch_many(job_ids, connection, serializer=JSONSerializer)
         if job
     ]
-    event = "failed" if any(getattr(s, "value", s) == "failed" for s in statuses) else "finished"
+    event = "finished" if all(getattr(s, "value", s) == "finished" for s in statuses) else "failed"
     return [("batch", batch_id, declared["url"], event)] if event in declared["events"] else []
 
 

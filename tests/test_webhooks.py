@@ -246,3 +246,13 @@ def test_the_procfile_worker_sends_through_the_webhook_job_class(
     wait_until(lambda: receiver.seen, timeout=30, message="the webhook from the worker process")
     assert json.loads(receiver.seen[0]["body"])["id"] == job_id
     assert connection.hget(f"rq:job:{job_id}", "status") == b"finished"
+
+
+def test_canceling_a_batch_from_its_page_ends_it_and_sends_its_webhook(client, connection, receiver):
+    body = {"task": "word_frequency", "items": [{"text": "a"}] * 3, "webhook": {"url": receiver.url + "/b"}}
+    batch_id = client.post("/api/batches", json=body).get_json()["id"]
+    assert client.post(f"/batches/{batch_id}/cancel").status_code == 303
+    run_queued_jobs(connection)  # only the delivery is left to run
+    sent = json.loads(receiver.seen[0]["body"])
+    assert len(receiver.seen) == 1 and sent["status"] == "failed"
+    assert sent["result"]["counts"] == {"canceled": 3} and sent["error"] == "3 of 3 jobs did not finish."

@@ -16,6 +16,7 @@ from jobs import batches, storage
 from jobs.errors import TaskInputError
 from jobs.registry import get_task
 from jobs.runner import load_task_module
+from jobs.webhook_job import batch_targets, enqueue_deliveries
 from webapp import webhook_view
 from webapp.batch_forms import BATCH_FORMS
 from webapp.batch_submission import add_to_batch, enqueue_batch
@@ -129,8 +130,8 @@ def _cancel(batch: BatchView) -> int:
             canceled.append(job.id)
         except InvalidJobOperation:  # it started or ended meanwhile
             pass
-    if canceled:
-        batches.note_ended(connection, batch.id, canceled)
+    if canceled and batches.note_ended(connection, batch.id, canceled):  # it ended the batch
+        enqueue_deliveries(connection, batch_targets(connection, batch.id), current_app.config["FAILURE_TTL"])
     return len(canceled)
 
 
