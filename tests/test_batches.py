@@ -181,3 +181,13 @@ def test_batch_pages_need_csrf_for_actions(redis_url, client):
     with guarded.session_transaction() as session:
         session["owner"] = "someone"
     assert guarded.post("/batches/abc/stop").status_code == 400
+
+
+def test_the_form_takes_at_most_100_files(client, connection):
+    files = [(io.BytesIO(b"a,b\n1,2\n"), f"f{i}.csv") for i in range(101)]
+    response = client.post(
+        "/tasks/csv_profile/batch", data={"files": files}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert "Choose at most 100 files at a time." in response.get_data(as_text=True)
+    assert not connection.keys("rq:job:*")

@@ -188,6 +188,7 @@ def test_the_address_is_checked_again_when_sending(client, connection, receiver,
         ({"url": "ftp://example.com/hook"}, "must start with http:// or https://"),
         ({"url": "https://example.com/hook", "events": ["started"]}, "webhook.events must be a list of"),
         ({"url": 7}, "webhook.url must be"),
+        ({"url": "https://example.com/" + "a" * 2000}, "of at most 2000 characters"),
         ("https://example.com/hook", "webhook must be an object"),
     ],
 )
