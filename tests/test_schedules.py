@@ -172,19 +172,19 @@ def test_missed_runs_are_run_once_or_skipped_and_the_page_says_which(
     assert len(scheduling.events(connection, "every-minute")) == 1
 
     monkeypatch.setenv(scheduling.SCHEDULES_ENV, "tests.schedule_modules.minute_" + policy)
-    page = client.get("/admin/schedules/", headers=ADMIN).get_data(as_text=True)
+    page = client.get("/admin/schedules", headers=ADMIN).get_data(as_text=True)
     assert words in page
 
 
 def test_the_schedules_page_needs_the_admin(client):
-    assert client.get("/admin/schedules/").status_code == 401
+    assert client.get("/admin/schedules").status_code == 401
     bad = {"Authorization": "Basic " + base64.b64encode(b"admin:wrong").decode()}
-    assert client.get("/admin/schedules/", headers=bad).status_code == 401
+    assert client.get("/admin/schedules", headers=bad).status_code == 401
     assert client.post("/admin/schedules/nightly-primes/run").status_code == 401
 
 
 def test_the_schedules_page_shows_words_next_run_and_runs_and_its_actions_are_audited(client, connection):
-    page = client.get("/admin/schedules/", headers=ADMIN).get_data(as_text=True)
+    page = client.get("/admin/schedules", headers=ADMIN).get_data(as_text=True)
     assert "every day at 02:00 UTC" in page and "every 5 minutes" in page
     tomorrow_or_today = Schedule("n", "0 2 * * *", "primes", {"limit": 10}).next_run()
     assert tomorrow_or_today.strftime("%Y-%m-%d 02:00:00 UTC") in page

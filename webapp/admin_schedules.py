@@ -64,7 +64,7 @@ def describe(schedule: scheduling.Schedule, connection) -> dict:
     }
 
 
-@bp.get("/")
+@bp.get("")
 def index():
     connection = get_redis()
     return render_template(

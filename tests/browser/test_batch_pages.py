@@ -67,7 +67,7 @@ def test_the_schedules_page(browser, live_server, shots):  # noqa: F811
     context = browser.new_context(http_credentials={"username": "admin", "password": "s3cret"})
     page = context.new_page()
     page.set_viewport_size({"width": 1100, "height": 800})
-    page.goto(f"{live_server}/admin/schedules/")
+    page.goto(f"{live_server}/admin/schedules")
     page.locator("#schedule-nightly-primes button", has_text="Run now").click()
     page.wait_for_selector("#schedule-nightly-primes tr[data-job-id]")
     page.fill("#reason-word-count-sample", "waiting for the new word list")
