@@ -102,6 +102,8 @@ def cron_in_words(expression: str) -> str:
     fields = expression.split()
     if len(fields) == 6:  # croniter's seconds field, last
         seconds = fields.pop()
+        if fields == ["*"] * 5 and seconds == "*":
+            return "every second"
         if fields == ["*"] * 5 and seconds.startswith("*/") and seconds[2:].isdigit():
             return f"every {seconds[2:]} seconds"
         return f"cron {expression!r} (UTC)"

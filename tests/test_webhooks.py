@@ -53,7 +53,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             {"path": self.path, "headers": dict(self.headers), "body": body, "noted": noted}
         )
         if self.behaviour == "hang":
-            time.sleep(3)
+            time.sleep(1.5)  # longer than the attempt waits (JOBDECK_WEBHOOK_TIMEOUT=1)
         code = {"ok": 204, "500": 500, "hang": 204, "redirect": 302}[self.behaviour]
         self.send_response(code)
         if code == 302:
