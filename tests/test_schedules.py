@@ -117,6 +117,7 @@ def test_two_cron_processes_enqueue_each_run_exactly_once(redis_url, connection)
         for process in processes:
             process.wait(timeout=20)
     ids = get_cron_job_ids("every-second", connection)
+    assert connection.zcard("rq:cron_schedulers") == 0  # both said goodbye to RQ's registry
     triggers = [connection.hget(f"rq:job:{job_id}", "meta") for job_id in ids]
     slots = [key for key in connection.keys("jobdeck:schedule:every-second:slot:*")]
     assert len(ids) == len(slots) == len(set(triggers))  # one job per slot, none twice
@@ -189,6 +190,7 @@ def test_the_schedules_page_shows_words_next_run_and_runs_and_its_actions_are_au
     tomorrow_or_today = Schedule("n", "0 2 * * *", "primes", {"limit": 10}).next_run()
     assert tomorrow_or_today.strftime("%Y-%m-%d 02:00:00 UTC") in page
     assert "No run yet." in page
+    assert "No scheduler is running" in page
 
     response = client.post("/admin/schedules/nightly-primes/run", headers=ADMIN, follow_redirects=True)
     page = response.get_data(as_text=True)

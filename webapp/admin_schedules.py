@@ -8,7 +8,7 @@ with a CSRF token, written to the audit log.
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from rq.cron import get_cron_job_ids
+from rq.cron import CronScheduler, get_cron_job_ids
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -68,7 +68,9 @@ def describe(schedule: scheduling.Schedule, connection) -> dict:
 def index():
     connection = get_redis()
     return render_template(
-        "admin_schedules.html", rows=[describe(s, connection) for s in schedules_by_name().values()]
+        "admin_schedules.html",
+        rows=[describe(s, connection) for s in schedules_by_name().values()],
+        schedulers=[scheduler.name for scheduler in CronScheduler.all(connection)],
     )
 
 
