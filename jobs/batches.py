@@ -13,7 +13,6 @@ Site and workers share this module: the site writes batches and reads them, the 
 import json
 
 from rq.group import Group
-from rq.job import JobStatus
 
 #: the largest batch the API takes in one request (the form takes fewer: see webapp/batch_forms.py)
 MAX_ITEMS = 1000
@@ -21,10 +20,6 @@ MAX_ITEMS = 1000
 CHUNK = 250
 #: how long the end-counting keys of a batch whose facts have expired are kept
 ORPHAN_TTL = 3600
-#: the statuses a job ends in; a batch is over when every job is in one of them
-ENDED = frozenset(
-    s.value for s in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
-)
 
 
 def key(batch_id: str) -> str:

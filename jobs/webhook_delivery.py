@@ -18,6 +18,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import batches, webhooks
 from jobs.errors import TaskInputError
+from jobs.statuses import FAILED, FINISHED
 from jobs.url_words import pinned_connection
 
 #: attempts kept per job or batch (5 per event; two events at most)
@@ -59,7 +60,7 @@ def job_body(connection, job_id: str, event: str) -> dict:
     job = Job.fetch(job_id, connection, serializer=JSONSerializer)
     meta = job.meta or {}
     error = None
-    if event == "failed":
+    if event == FAILED:
         latest = job.latest_result()
         lines = (latest.exc_string or "").strip().splitlines() if latest else []
         error = lines[-1][:MAX_SUMMARY_TEXT] if lines else "The job failed."
@@ -68,7 +69,7 @@ def job_body(connection, job_id: str, event: str) -> dict:
         "kind": "job",
         "task": meta.get("task", job.func_name),
         "status": event,
-        "result": summarize(job.return_value()) if event == "finished" else None,
+        "result": summarize(job.return_value()) if event == FINISHED else None,
         "error": error,
         "page_url": page_url(f"/jobs/{job_id}"),
     }
@@ -87,7 +88,7 @@ def batch_body(connection, batch_id: str, event: str) -> dict:
         "status": event,
         "result": {"counts": counts, "jobs": job_ids},
         "error": f"{len(job_ids) - counts.get('finished', 0)} of {len(job_ids)} jobs did not finish."
-        if event == "failed"
+        if event == FAILED
         else None,
         "page_url": page_url(f"/batches/{batch_id}"),
     }

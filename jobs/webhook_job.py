@@ -19,11 +19,13 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import batches, webhooks
+from jobs.queue_names import QUEUE_NAMES
+from jobs.statuses import FAILED, FINISHED
 
 log = logging.getLogger(__name__)
 
 DELIVER = "jobs.webhook_delivery.deliver"
-DELIVERY_QUEUE = "high"  # a job's end is news: its delivery goes before other work
+DELIVERY_QUEUE = QUEUE_NAMES[0]  # a job's end is news: its delivery goes before other work
 DEFAULT_TTL = 7 * 24 * 3600
 
 
@@ -70,12 +72,12 @@ def batch_targets(connection, batch_id: str) -> list[tuple]:
     declared = json.loads(facts.get("webhook") or "null")
     if not declared:
         return []
-    statuses = [
+    ends = [
         job.get_status(refresh=False)
         for job in Job.fetch_many(job_ids, connection, serializer=JSONSerializer)
         if job
     ]
-    event = "finished" if all(getattr(s, "value", s) == "finished" for s in statuses) else "failed"
+    event = FINISHED if all(getattr(s, "value", s) == FINISHED for s in ends) else FAILED
     return [("batch", batch_id, declared["url"], event)] if event in declared["events"] else []
 
 

@@ -18,10 +18,11 @@ import os
 
 from rq.webhook import Webhook
 
+from jobs import statuses
 from jobs.errors import TaskInputError
 from jobs.url_words import MAX_URL_CHARS, FetchError, check_url_shape, resolve_checked
 
-EVENTS = ("finished", "failed")
+EVENTS = (statuses.FINISHED, statuses.FAILED)  # the ends RQ sends webhooks for
 SIGNATURE_HEADER = "Jobdeck-Signature"
 SECRET_ENV = "JOBDECK_WEBHOOK_SECRET"
 ALLOW_LOOPBACK_ENV = "JOBDECK_WEBHOOK_ALLOW_LOOPBACK"

@@ -7,8 +7,7 @@ import pytest
 from rq.group import Group
 
 from jobs import batches, storage
-from tests.inprocess_worker import run_queued_jobs
-from tests.support import TEST_CONFIG
+from tests.helpers import TEST_CONFIG
 from webapp import create_app
 
 
@@ -25,7 +24,7 @@ def counts(client, location: str) -> dict:
     return {status: n for status, n in body["counts"].items() if n}
 
 
-def test_a_20_item_batch_through_the_api_reaches_100_percent(client, connection):
+def test_a_20_item_batch_through_the_api_reaches_100_percent(client, connection, run_jobs):
     response = post_batch(client, text_items(20))
     assert response.status_code == 202
     location = response.headers["Location"]
@@ -37,7 +36,7 @@ def test_a_20_item_batch_through_the_api_reaches_100_percent(client, connection)
     page = client.get(body["page_url"]).get_data(as_text=True)
     assert 'http-equiv="refresh"' in page and 'data-active="true"' in page
 
-    run_queued_jobs(connection)
+    run_jobs()
 
     answer = client.get(location).get_json()
     assert answer["counts"]["finished"] == 20
@@ -111,14 +110,14 @@ def submit_files(client, n: int, task="csv_profile"):
     return response.headers["Location"]
 
 
-def test_the_form_takes_many_files_one_job_each(client, connection):
+def test_the_form_takes_many_files_one_job_each(client, connection, run_jobs):
     form = client.get("/tasks/csv_profile/batch").get_data(as_text=True)
     assert 'name="files"' in form and "multiple" in form
     assert "Submit them as a batch" in client.get("/tasks/csv_profile").get_data(as_text=True)
     page_url = submit_files(client, 3)
     page = client.get(page_url).get_data(as_text=True)
     assert page.count('<tr data-job-id="') == 3 and "queued" in page
-    run_queued_jobs(connection)
+    run_jobs()
     page = client.get(page_url).get_data(as_text=True)
     assert page.count('data-status="finished"') == 3 and "100%" in page
 
@@ -141,7 +140,7 @@ def test_cancel_all_not_started(client, connection):
     assert client.get(location).get_json()["active"] is False
 
 
-def test_retry_the_failed_replaces_them_in_their_rows(client, connection):
+def test_retry_the_failed_replaces_them_in_their_rows(client, connection, run_jobs):
     page_url = submit_files(client, 2)
     batch_id = page_url.rsplit("/", 1)[-1]
     location = f"/api/batches/{batch_id}"
@@ -153,7 +152,7 @@ def test_retry_the_failed_replaces_them_in_their_rows(client, connection):
         for name in storage.referenced_files(_params(connection, broken))
     }
     storage.delete_files(connection, broken)  # its upload is gone: the job fails
-    run_queued_jobs(connection)
+    run_jobs()
     assert counts(client, location) == {"finished": 1, "failed": 1}
 
     for name, data in saved.items():  # the file is back; retrying the failed one now succeeds
@@ -161,7 +160,7 @@ def test_retry_the_failed_replaces_them_in_their_rows(client, connection):
     response = client.post(f"/batches/{batch_id}/retry", follow_redirects=True)
     assert "Retried 1 failed job." in response.get_data(as_text=True)
     assert counts(client, location) == {"finished": 1, "queued": 1}
-    run_queued_jobs(connection)
+    run_jobs()
     answer = client.get(location).get_json()
     assert {k: v for k, v in answer["counts"].items() if v} == {"finished": 2}
     assert broken not in answer["jobs"] and len(answer["jobs"]) == 2

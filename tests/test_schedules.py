@@ -14,7 +14,8 @@ from rq.cron import get_cron_job_ids
 
 from jobs import scheduling
 from jobs.scheduling import Schedule
-from tests.support import ROOT, TEST_CONFIG, procfile_command, wait_until
+from scripts.processes import ROOT, procfile_command, wait_until
+from tests.helpers import TEST_CONFIG
 from webapp import audit, create_app, schedule_runs
 from webapp.cron import JobdeckCronScheduler
 

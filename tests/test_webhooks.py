@@ -1,6 +1,6 @@
 """Completion webhooks: signed, guarded, retried, recorded; never part of the job itself.
 
-A real receiver listens on 127.0.0.1 (tests.support.local_http_server); loopback is reachable only
+A real receiver listens on 127.0.0.1 (tests.helpers.local_http_server); loopback is reachable only
 through the test-only pair JOBDECK_WEBHOOK_ALLOW_LOOPBACK=1 + JOBDECK_TESTING=1.
 """
 
@@ -14,16 +14,8 @@ import pytest
 
 from jobs import webhooks
 from jobs.webhook_delivery import read_attempts
-from tests.inprocess_worker import run_queued_jobs
-from tests.support import (
-    ROOT,
-    TEST_CONFIG,
-    WorkerProcess,
-    free_port,
-    local_http_server,
-    procfile_command,
-    wait_until,
-)
+from scripts.processes import ROOT, WorkerProcess, free_port, procfile_command, wait_until
+from tests.helpers import TEST_CONFIG, local_http_server
 from webapp import create_app
 
 SECRET = "whsec-test-secret"
@@ -86,11 +78,11 @@ def submit(client, url, events=("finished", "failed"), params=None):
     return response.get_json()["id"]
 
 
-def test_a_signed_webhook_arrives_once_the_job_has_ended(client, connection, receiver):
+def test_a_signed_webhook_arrives_once_the_job_has_ended(client, connection, receiver, run_jobs):
     job_id = None
     receiver.status_at_receipt = lambda: connection.hget(f"rq:job:{job_id}", "status")
     job_id = submit(client, receiver.url + "/hook?source=jobdeck")
-    run_queued_jobs(connection)
+    run_jobs()
 
     assert len(receiver.seen) == 1
     request = receiver.seen[0]
@@ -110,10 +102,12 @@ def test_a_signed_webhook_arrives_once_the_job_has_ended(client, connection, rec
     assert '<h2 id="webhook-heading">Webhook</h2>' in page and "HTTP 204" in page
 
 
-def test_a_failing_receiver_is_retried_five_times_and_each_attempt_is_shown(client, connection, receiver):
+def test_a_failing_receiver_is_retried_five_times_and_each_attempt_is_shown(
+    client, connection, receiver, run_jobs
+):
     receiver.behaviour = "500"
     job_id = submit(client, receiver.url + "/hook")
-    run_queued_jobs(connection)
+    run_jobs()
     assert connection.hget(f"rq:job:{job_id}", "status") == b"finished"
     assert len(receiver.seen) == 5
     attempts = read_attempts(connection, job_id)
@@ -123,53 +117,55 @@ def test_a_failing_receiver_is_retried_five_times_and_each_attempt_is_shown(clie
     assert page.count("HTTP 500") == 5
 
 
-def test_a_hanging_receiver_neither_delays_nor_fails_the_job(client, connection, receiver, monkeypatch):
+def test_a_hanging_receiver_neither_delays_nor_fails_the_job(
+    client, connection, receiver, monkeypatch, run_jobs
+):
     monkeypatch.setenv(webhooks.RETRY_INTERVALS_ENV, "0")  # two attempts of one second
     receiver.behaviour = "hang"
     job_id = submit(client, receiver.url + "/hook")
-    run_queued_jobs(connection)
+    run_jobs()
     assert connection.hget(f"rq:job:{job_id}", "status") == b"finished"
     attempts = read_attempts(connection, job_id)
     assert len(attempts) == 2 and all(a["status"] is None and "timed out" in a["error"] for a in attempts)
 
 
 def test_a_refused_connection_is_recorded_and_the_job_still_finishes(
-    client, connection, receiver, monkeypatch
+    client, connection, receiver, monkeypatch, run_jobs
 ):
     monkeypatch.setenv(webhooks.RETRY_INTERVALS_ENV, "0")
     job_id = submit(client, f"http://127.0.0.1:{free_port()}/hook")
-    run_queued_jobs(connection)
+    run_jobs()
     assert connection.hget(f"rq:job:{job_id}", "status") == b"finished"
     attempts = read_attempts(connection, job_id)
     assert len(attempts) == 2 and all("refused" in a["error"].lower() for a in attempts)
 
 
-def test_a_failed_job_sends_its_failed_event_only_when_asked(client, connection, receiver):
+def test_a_failed_job_sends_its_failed_event_only_when_asked(client, connection, receiver, run_jobs):
     missing = {"upload": {"file": "in-upload-3-gone", "filename": "gone.txt", "size": 3}, "top": 3}
     submit(
         client, receiver.url + "/quiet", events=["finished"], params=missing
     )  # fails: its file is not there
     submit(client, receiver.url + "/loud", events=["failed"], params=missing)
-    run_queued_jobs(connection)
+    run_jobs()
     assert [r["path"] for r in receiver.seen] == ["/loud"]
     body = json.loads(receiver.seen[0]["body"])
     assert body["status"] == "failed" and body["error"] and body["result"] is None
 
 
-def test_redirects_are_not_followed(client, connection, receiver, monkeypatch):
+def test_redirects_are_not_followed(client, connection, receiver, monkeypatch, run_jobs):
     monkeypatch.setenv(webhooks.RETRY_INTERVALS_ENV, "0")
     receiver.behaviour = "redirect"
     job_id = submit(client, receiver.url + "/hook")
-    run_queued_jobs(connection)
+    run_jobs()
     assert [r["path"] for r in receiver.seen] == ["/hook", "/hook"]  # never /elsewhere
     assert [a["error"] for a in read_attempts(connection, job_id)] == ["HTTP 302", "HTTP 302"]
 
 
-def test_the_address_is_checked_again_when_sending(client, connection, receiver, monkeypatch):
+def test_the_address_is_checked_again_when_sending(client, connection, receiver, monkeypatch, run_jobs):
     monkeypatch.setenv(webhooks.RETRY_INTERVALS_ENV, "0")
     job_id = submit(client, receiver.url + "/hook")
     monkeypatch.delenv(webhooks.ALLOW_LOOPBACK_ENV)  # as if the name now resolved to a local address
-    run_queued_jobs(connection)
+    run_jobs()
     assert receiver.seen == []
     attempts = read_attempts(connection, job_id)
     assert attempts and all("private or local network" in a["error"] for a in attempts)
@@ -221,13 +217,13 @@ def test_production_refuses_to_start_with_the_loopback_setting(redis_url, monkey
     assert not webhooks.loopback_allowed()  # nor does a worker honour it alone
 
 
-def test_a_batch_sends_one_webhook_when_its_last_job_ends(client, connection, receiver):
+def test_a_batch_sends_one_webhook_when_its_last_job_ends(client, connection, receiver, run_jobs):
     items = [{"text": f"word{i} other", "top": 2} for i in range(4)]
     body = {"task": "word_frequency", "items": items, "webhook": {"url": receiver.url + "/batch"}}
     response = client.post("/api/batches", json=body)
     assert response.status_code == 202
     batch_id = response.get_json()["id"]
-    run_queued_jobs(connection)
+    run_jobs()
     assert len(receiver.seen) == 1
     sent = json.loads(receiver.seen[0]["body"])
     assert sent["kind"] == "batch" and sent["id"] == batch_id and sent["status"] == "finished"
@@ -249,11 +245,13 @@ def test_the_procfile_worker_sends_through_the_webhook_job_class(
     assert connection.hget(f"rq:job:{job_id}", "status") == b"finished"
 
 
-def test_canceling_a_batch_from_its_page_ends_it_and_sends_its_webhook(client, connection, receiver):
+def test_canceling_a_batch_from_its_page_ends_it_and_sends_its_webhook(
+    client, connection, receiver, run_jobs
+):
     body = {"task": "word_frequency", "items": [{"text": "a"}] * 3, "webhook": {"url": receiver.url + "/b"}}
     batch_id = client.post("/api/batches", json=body).get_json()["id"]
     assert client.post(f"/batches/{batch_id}/cancel").status_code == 303
-    run_queued_jobs(connection)  # only the delivery is left to run
+    run_jobs()  # only the delivery is left to run
     sent = json.loads(receiver.seen[0]["body"])
     assert len(receiver.seen) == 1 and sent["status"] == "failed"
     assert sent["result"]["counts"] == {"canceled": 3} and sent["error"] == "3 of 3 jobs did not finish."

@@ -15,8 +15,8 @@ from rq.serializers import JSONSerializer
 from jobs import scheduling
 from webapp import audit, schedule_runs
 from webapp.identity import admin_configured, is_admin
-from webapp.jobview import from_job
-from webapp.queues import get_redis
+from webapp.job_view import from_job
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("admin_schedules", __name__, url_prefix="/admin/schedules")
 

@@ -10,9 +10,10 @@ from flask import Blueprint, jsonify, url_for
 from jobs import batches, webhooks
 from jobs.errors import TaskInputError
 from jobs.runner import load_task_module
-from webapp.api import _options, api_error, read_task_body, refuse_a_wrong_token
+from webapp.api import _options, read_task_body, refuse_a_wrong_token
 from webapp.batch_submission import enqueue_batch
 from webapp.batches import visible_batch
+from webapp.errors import json_error
 from webapp.identity import owner_id
 
 bp = Blueprint("batch_api", __name__, url_prefix="/api")
@@ -28,7 +29,7 @@ def create_batch():
         return error
     items = body.get("items")
     if not isinstance(items, list) or not 1 <= len(items) <= batches.MAX_ITEMS:
-        return api_error(
+        return json_error(
             400, f"items must be a list of 1 to {batches.MAX_ITEMS} parameter objects, like {EXAMPLE}."
         )
     module = load_task_module(spec.name)
@@ -46,7 +47,7 @@ def create_batch():
             raise TaskInputError("A batch starts at once: start_in and start_at are for single jobs.")
         hook = webhooks.parse(body["webhook"]) if "webhook" in body else None
     except TaskInputError as exc:
-        return api_error(400, str(exc))
+        return json_error(400, str(exc))
     batch_id, job_ids = enqueue_batch(spec, clean, owner_id(create=True), priority=priority, webhook=hook)
     location = url_for("batch_api.get_batch", batch_id=batch_id)
     answer = {"id": batch_id, "task": spec.name, "size": len(job_ids), "jobs": job_ids}
@@ -58,7 +59,7 @@ def create_batch():
 def get_batch(batch_id: str):
     batch = visible_batch(batch_id)
     if batch is None:
-        return api_error(404, "This batch does not exist or has expired.")
+        return json_error(404, "This batch does not exist or has expired.")
     answer = batch.to_json()
     answer["page_url"] = url_for("batches.show", batch_id=batch_id)
     return jsonify(answer)

@@ -17,10 +17,12 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import batches
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TaskSpec
 from jobs.webhook_job import STOPPED_CALLBACK
 from webapp import history
-from webapp.queues import QUEUE_NAMES, RUNNER, describe, get_queue, get_redis
+from webapp.redis_connection import get_queue, get_redis
+from webapp.submission import RUNNER, describe
 
 
 class Entry(NamedTuple):

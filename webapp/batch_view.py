@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import batches
+from jobs import batches, statuses
 from jobs.registry import get_task
-from webapp.job_pages import STATUSES
-from webapp.jobview import ACTIVE, JobView, from_job
-from webapp.queues import get_redis
+from webapp.job_view import JobView, from_job
+from webapp.redis_connection import get_redis
 
 
 @dataclass
@@ -28,15 +27,15 @@ class BatchView:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
+        counts = dict.fromkeys(statuses.FILTERS, 0)
         for job in self.jobs:
             counts[job.status] = counts.get(job.status, 0) + 1
-        counts["expired"] += len(self.expired_ids)
+        counts[statuses.EXPIRED] += len(self.expired_ids)
         return counts
 
     @property
     def is_active(self) -> bool:
-        return any(job.status in ACTIVE for job in self.jobs)
+        return any(job.status in statuses.ACTIVE for job in self.jobs)
 
     @property
     def percent(self) -> int:
@@ -46,7 +45,7 @@ class BatchView:
             return 100
         done = len(self.expired_ids)
         for job in self.jobs:
-            if job.status in batches.ENDED:
+            if job.status in statuses.ENDED:
                 done += 1
             elif job.total:
                 done += max(0.0, min(1.0, (job.done or 0) / job.total))

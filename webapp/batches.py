@@ -12,7 +12,7 @@ from rq.exceptions import InvalidJobOperation
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import batches, storage
+from jobs import batches, statuses, storage
 from jobs.errors import TaskInputError
 from jobs.registry import get_task
 from jobs.runner import load_task_module
@@ -22,11 +22,9 @@ from webapp.batch_forms import BATCH_FORMS
 from webapp.batch_submission import add_to_batch, enqueue_batch
 from webapp.batch_view import BatchView, read_batch
 from webapp.identity import can_manage, owner_id
-from webapp.queues import get_redis
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("batches", __name__)
-
-NOT_STARTED = ("queued", "scheduled", "deferred")
 
 
 @bp.record_once
@@ -110,7 +108,7 @@ def stop_all(batch_id: str):
     batch = batch_for(batch_id)
     canceled = _cancel(batch)
     connection, stopped = get_redis(), 0
-    for job_id in batch.status_ids("started"):
+    for job_id in batch.status_ids(*statuses.STOPPABLE):
         try:
             send_stop_job_command(connection, job_id, serializer=JSONSerializer)
             stopped += 1
@@ -122,7 +120,7 @@ def stop_all(batch_id: str):
 
 def _cancel(batch: BatchView) -> int:
     connection, canceled = get_redis(), []
-    for job in Job.fetch_many(batch.status_ids(*NOT_STARTED), connection, serializer=JSONSerializer):
+    for job in Job.fetch_many(batch.status_ids(*statuses.CANCELABLE), connection, serializer=JSONSerializer):
         if job is None:
             continue
         try:
@@ -138,7 +136,7 @@ def _cancel(batch: BatchView) -> int:
 @bp.post("/batches/<batch_id>/retry")
 def retry_failed(batch_id: str):
     batch = batch_for(batch_id)
-    failed = [job for job in batch.jobs if job.status == "failed"]
+    failed = [job for job in batch.jobs if job.status == statuses.FAILED]
     spec = get_task(batch.task)
     if not failed or spec is None:
         flash("No job of this batch has failed.", "error")

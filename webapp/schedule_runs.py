@@ -15,7 +15,8 @@ from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY
 from jobs import scheduling
 from jobs.registry import get_task
 from jobs.runner import load_task_module
-from webapp.queues import enqueue_task, get_redis
+from webapp.redis_connection import get_redis
+from webapp.submission import enqueue_task
 from webapp.templating import format_time
 
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from jobs.webhook_delivery import read_attempts
-from webapp.queues import get_redis
+from webapp.redis_connection import get_redis
 
 
 def attempts(target_id: str) -> list[dict]:

@@ -9,8 +9,9 @@ import re
 import pytest
 
 from jobs import webhooks
+from scripts.processes import WorkerProcess, wait_until
 from tests.browser.test_accessibility import serious_violations, shots  # noqa: F401 (a fixture)
-from tests.support import WorkerProcess, local_http_server, wait_until
+from tests.helpers import local_http_server
 
 pytestmark = pytest.mark.browser
 
