@@ -19,6 +19,7 @@ from rq.utils import now
 from jobs import scheduling
 from jobs.registry import get_task
 from jobs.runner import execute
+from webapp import create_app, schedule_runs
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ class JobdeckCronScheduler(CronScheduler):
 
     def enqueue_jobs(self):
         """RQ's loop asks which cron jobs are due; each due slot goes to ``schedule_runs.due``."""
-        from webapp import schedule_runs
-
         handled = []
         for cron_job in self.get_jobs():
             if cron_job.should_run():
@@ -51,8 +50,6 @@ class JobdeckCronScheduler(CronScheduler):
         return handled
 
     def catch_up(self) -> None:
-        from webapp import schedule_runs
-
         with self.app.app_context():
             for schedule in self.schedules.values():
                 schedule_runs.catch_up(schedule, now())
@@ -68,8 +65,6 @@ def main() -> int:
     except scheduling.ScheduleError as exc:
         print(f"jobdeck cron: {exc}", file=sys.stderr)
         return 2
-    from webapp import create_app
-
     app = create_app()
     connection = app.extensions["jobdeck"]["redis"]
     JobdeckCronScheduler(connection, app, schedules).start()
