@@ -15,12 +15,13 @@ Loopback targets are for tests only: ``JOBDECK_WEBHOOK_ALLOW_LOOPBACK=1`` counts
 import hashlib
 import hmac
 import os
+import time
 
 from rq.webhook import Webhook
 
 from jobs import statuses
 from jobs.errors import TaskInputError
-from jobs.url_words import MAX_URL_CHARS, FetchError, check_url_shape, resolve_checked
+from jobs.url_words import MAX_URL_CHARS, FetchError, PageTooSlow, check_url_shape, resolve_checked
 
 EVENTS = (statuses.FINISHED, statuses.FAILED)  # the ends RQ sends webhooks for
 SIGNATURE_HEADER = "Jobdeck-Signature"
@@ -73,9 +74,11 @@ def check_target(url: str) -> tuple[str, str, int, str]:
     parts, port = check_url_shape(url)
     port = port or (443 if parts.scheme == "https" else 80)
     try:
-        address = resolve_checked(parts.hostname, port, also_allowed=_loopback)
+        address = resolve_checked(parts.hostname, port, time.monotonic() + timeout(), also_allowed=_loopback)
     except FetchError as exc:
         raise TaskInputError(str(exc)) from exc
+    except PageTooSlow as exc:  # url_words' word for a lookup past its deadline
+        raise TaskInputError(f"The host name {parts.hostname!r} did not resolve in time.") from exc
     return parts.scheme, parts.hostname, port, address
 
 
