@@ -20,7 +20,7 @@ from jobs import batches
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TaskSpec
 from jobs.webhook_job import STOPPED_CALLBACK
-from webapp import history
+from webapp import durable_submit, history
 from webapp.redis_connection import get_queue, get_redis
 from webapp.submission import RUNNER, describe
 
@@ -56,6 +56,8 @@ def enqueue_batch(
             ttl = current_app.config["FAILURE_TTL"]
             batches.write(pipe, batch_id, owner, spec.name, len(items), time.time(), webhook, ttl)
         _enqueue(pipe, batch_id, queue, spec, owner, entries[start : start + batches.CHUNK])
+    if current_app.config.get("DURABLE_SUBMIT"):  # as for one job: answered once on Redis's disk
+        durable_submit.wait_durable(connection)
     return batch_id, job_ids
 
 
