@@ -28,8 +28,8 @@ from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from jobs.runner import load_task_module
-from jobs.why_work import MEASURING_KEY
 from jobs.validators import parse_decimal
+from jobs.why_work import MEASURING_KEY
 from tests.helpers import job_id_from
 from webapp.start_time import MAX_AHEAD, MAX_AHEAD_MINUTES, MAX_AHEAD_SECONDS
 
