@@ -10,10 +10,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import durable, loadgen, report_loop, web, workers
+from bench import batch_submit, durable, loadgen, report_loop, web, workers
 from bench.harness import RedisServer, Settings, load, print_table
 
-SUITES = {"web": web.run, "progress": report_loop.run, "workers": workers.run, "durable": durable.run}
+SUITES = {
+    "web": web.run,
+    "progress": report_loop.run,
+    "workers": workers.run,
+    "durable": durable.run,
+    "batches": batch_submit.run,
+}
 
 
 def main(argv=None) -> int:

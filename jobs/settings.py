@@ -21,6 +21,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY")
 ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")
 ADMIN_PASSWORD = os.environ.get("JOBDECK_ADMIN_PASSWORD", "")
 API_TOKEN = os.environ.get("JOBDECK_API_TOKEN", "")
+# Sign-in through an SSO proxy's trusted header (webapp/sso.py): off unless both are set.
+SSO_HEADER = os.environ.get("JOBDECK_SSO_HEADER", "")
+SSO_PROXIES = os.environ.get("JOBDECK_SSO_PROXIES", "")
+#: the SSO users who are admins (comma-separated); empty: the admin's user name
+SSO_ADMINS = os.environ.get("JOBDECK_SSO_ADMINS", "")
 RATE_LIMIT = os.environ.get("JOBDECK_RATE_LIMIT", "30/minute")
 #: how many reverse proxies in front of the site to believe (X-Forwarded-For/-Proto); 0 believes none
 TRUST_PROXY = os.environ.get("JOBDECK_TRUST_PROXY", "0")
@@ -30,6 +35,8 @@ PUBLIC_URL = os.environ.get("JOBDECK_PUBLIC_URL", "")
 # How long RQ keeps what a job produced; files stored beside a job share these TTLs.
 RESULT_TTL = int(os.environ.get("JOBDECK_RESULT_TTL", 24 * 3600))
 FAILURE_TTL = int(os.environ.get("JOBDECK_FAILURE_TTL", 7 * 24 * 3600))
+#: how long a read-only share link works (the owner may revoke it sooner)
+SHARE_TTL = int(os.environ.get("JOBDECK_SHARE_TTL", 7 * 24 * 3600))
 REFRESH_SECONDS = int(os.environ.get("JOBDECK_REFRESH_SECONDS", 2))
 #: the largest request body (Flask's own setting's name); larger gets the 413 page
 MAX_CONTENT_LENGTH = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 1024))

@@ -1,9 +1,13 @@
 """Bytes in and out of Redis with a TTL: uploaded inputs and produced files.
 
 Redis is the only state the site and the workers share, so a worker on another machine with the
-same ``REDIS_URL`` can read its inputs and write its outputs. Keys expire with the job; a small
-set per job names its files so they can be deleted without scanning the keyspace.
+same ``REDIS_URL`` can read its inputs and write its outputs. Keys expire with the job: inputs are
+stored for the failure TTL (the longest a job may wait or be kept), and when the job ends they take
+its result's or failure's TTL (``jobs/runner.py``); deleting a job deletes them. A small set per job
+names its files so they can be deleted without scanning the keyspace.
 """
+
+import uuid
 
 
 def file_key(job_id: str, name: str) -> str:
@@ -22,6 +26,13 @@ def put_file(connection, job_id: str, name: str, data: bytes, ttl: int) -> None:
     pipe.execute()
 
 
+def put_upload(connection, job_id: str, field_name: str, filename: str, data: bytes, ttl: int) -> dict:
+    """Keep an uploaded file for a job; the reference its parameters carry (``referenced_files``)."""
+    stored_name = f"in-{field_name}-{len(data)}-{uuid.uuid4().hex[:8]}"
+    put_file(connection, job_id, stored_name, data, ttl)
+    return {"file": stored_name, "filename": filename, "size": len(data)}
+
+
 def get_file(connection, job_id: str, name: str) -> bytes | None:
     return connection.get(file_key(job_id, name))
 
@@ -30,6 +41,22 @@ def delete_files(connection, job_id: str) -> int:
     names = [n.decode() for n in connection.smembers(index_key(job_id))]
     keys = [file_key(job_id, n) for n in names] + [index_key(job_id)]
     return connection.delete(*keys)
+
+
+def expire_files(connection, job_id: str, ttl: int) -> None:
+    """Give all the job's files (inputs and outputs) the lifetime RQ gives the job itself: ``ttl``
+    seconds, for ever when it is -1 (RQ's "keep"), or not at all when it is 0."""
+    names = [n.decode() for n in connection.smembers(index_key(job_id))]
+    keys = [file_key(job_id, n) for n in names] + [index_key(job_id)]
+    pipe = connection.pipeline(transaction=False)
+    for key in keys:
+        if ttl < 0:
+            pipe.persist(key)
+        elif ttl == 0:
+            pipe.delete(key)
+        else:
+            pipe.expire(key, ttl)
+    pipe.execute()
 
 
 def referenced_files(params) -> list[str]:

@@ -138,10 +138,10 @@ def test_a_job_on_a_queue_the_site_does_not_know_is_still_settled_and_placed(cli
     """read_job's one script call looks at the site's own queues; a job on another (an operator's
     own, with the same JSON jobs) is looked at with one more call, and shows the same."""
     queue = Queue("elsewhere", connection=connection, serializer=JSONSerializer)
-    ids = [
-        queue.enqueue("jobs.runner.execute", "countdown", {"seconds": 1}, meta={"task": "countdown"}).id
-        for _ in range(2)
-    ]
+    meta = {"task": "countdown", "owner": "me"}
+    ids = [queue.enqueue("jobs.runner.execute", "countdown", {"seconds": 1}, meta=meta).id for _ in range(2)]
+    with client.session_transaction() as session:  # jobs are their owner's to read
+        session["owner"] = "me"
     assert api(client, ids[1])["status"] == "queued"
     assert "1 job ahead" in page(client, ids[1])
     with client.application.test_request_context():

@@ -5,15 +5,20 @@ from pathlib import Path
 
 from flask import Flask
 
-from jobs import settings
+from jobs import settings, webhooks
 from webapp import (
+    admin_audit,
+    admin_schedules,
     api,
+    batch_api,
+    batches,
     csrf,
     dashboard,
     downloads,
     errors,
     headers,
     health,
+    hsts,
     job_actions,
     job_pages,
     proxies,
@@ -21,6 +26,8 @@ from webapp import (
     redis_connection,
     redis_required,
     session_cookie,
+    share_links,
+    signin_throttle,
     tasks,
     templating,
     why,
@@ -46,18 +53,33 @@ def create_app(test_config: dict | None = None) -> Flask:
             )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
+    webhooks.refuse_test_only_settings(app.testing)
     redis_connection.init_app(app)
     csrf.init_app(app)
     csrf.protection.exempt(api.bp)
+    csrf.protection.exempt(batch_api.bp)
     headers.init_app(app)
     session_cookie.init_app(app)
     proxies.init_app(app)
     errors.init_app(app)
+    signin_throttle.init_app(app)  # before any other hook: a throttled client gets 429 at once
+    hsts.init_app(app)
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
+    for blueprint in (
+        tasks.bp,
+        job_pages.bp,
+        job_actions.bp,
+        api.bp,
+        health.bp,
+        downloads.bp,
+        share_links.bp,
+    ):
+        app.register_blueprint(blueprint)
+    for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
+    admin_audit.init_app(app)
     return app

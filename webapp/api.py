@@ -14,12 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from jobs import webhooks
 from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.errors import json_error
 from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.job_reads import read_job
 from webapp.job_view import from_job
@@ -99,27 +101,38 @@ def read_json_body():
         )
 
 
-@bp.post("/jobs")
-def create_job():
+def read_task_body(example: str = EXAMPLE):
+    """(body, spec, None) for a JSON object naming a listed task, else (None, None, error response)."""
     body, error = read_json_body()
     if error:
-        return error
+        return None, None, error
     if not isinstance(body, dict):
-        return json_error(400, f"The body must be a JSON object like {EXAMPLE}.")
+        return None, None, json_error(400, f"The body must be a JSON object like {example}.")
     task = body.get("task")
     spec = get_task(task) if isinstance(task, str) else None
     if spec is None or not spec.listed:  # unlisted tasks are the site's own tools (why_measure)
         listed = (name for name, s in TASKS.items() if s.listed)
-        return json_error(400, f"Unknown task; choose one of: {', '.join(listed)}.")
+        return None, None, json_error(400, f"Unknown task; choose one of: {', '.join(listed)}.")
+    return body, spec, None
+
+
+@bp.post("/jobs")
+def create_job():
+    body, spec, error = read_task_body()
+    if error:
+        return error
     params = body.get("params", {})
     if not isinstance(params, dict):
         return json_error(400, "params must be a JSON object.")
     try:
         clean = load_task_module(spec.name).validate(params)
         priority, at = _options(body)
+        hook = webhooks.parse(body["webhook"]) if "webhook" in body else None
     except TaskInputError as exc:
         return json_error(400, str(exc))
-    job = enqueue_task(spec, clean, owner_id(create=True), priority=priority, at=at)
+    job = enqueue_task(
+        spec, clean, owner_id(create=True), priority=priority, at=at, webhooks=webhooks.rq_webhooks(hook)
+    )
     view = from_job(job, with_result=False)
     location = url_for("api.get_job", job_id=job.id)
     return jsonify(view.to_json()), 202, {"Location": location}
@@ -128,8 +141,13 @@ def create_job():
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
     job, log, place = read_job(job_id)  # as the job page reads it
-    if job is None:
+    if not can_read(job):  # a stranger is told what a missing job's reader is told
         return json_error(404, "This job does not exist or its result has expired.")
+    return jsonify(job_body(job, log, place))
+
+
+def job_body(job, log: list[str], place) -> dict:
+    """What ``GET /api/jobs/<id>`` answers for a job the reader may see."""
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
@@ -139,4 +157,4 @@ def get_job(job_id: str):
     body["eta_is_estimate"] = info.eta_is_estimate
     body["log"] = log
     body["page_url"] = url_for("job_pages.show", job_id=job.id)
-    return jsonify(body)
+    return body

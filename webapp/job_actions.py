@@ -13,7 +13,8 @@ from jobs.joblog import log_key
 from jobs.registry import get_task
 from jobs.stop_requests import request_stop
 from webapp import history
-from webapp.identity import can_manage, owner_id
+from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
@@ -21,12 +22,15 @@ from webapp.submission import enqueue_task
 bp = Blueprint("job_actions", __name__)
 
 
+def retry_key(job_id: str) -> str:
+    """Names the one retry of a job (its value is the retry's id)."""
+    return f"jobdeck:retry:{job_id}"
+
+
 def _job_for_action(job_id: str):
     job = fetch_job(job_id)
-    if job is None:
+    if not can_read(job):  # the owner's and the admin's; a stranger learns nothing, not even that it exists
         abort(404)
-    if not can_manage((job.meta or {}).get("owner")):
-        abort(403)
     return job
 
 
@@ -74,9 +78,15 @@ def retry(job_id: str):
         flash("Only a failed, stopped or canceled job can be retried.", "error")
         return _back(job_id)
     params = meta.get("params", {})
+    connection, ttl = get_redis(), current_app.config["FAILURE_TTL"]
     new_id = str(uuid.uuid4())
+    # one retry per job, however many clicks or requests arrive at once: the first claims the key
+    if not connection.set(retry_key(job_id), new_id, nx=True, ex=ttl):
+        flash("This job was already retried: here is its retry.", "ok")
+        return _back((connection.get(retry_key(job_id)) or job_id.encode()).decode())
     inputs = storage.referenced_files(params)
-    if not storage.copy_files(get_redis(), job_id, new_id, inputs, current_app.config["FAILURE_TTL"]):
+    if not storage.copy_files(connection, job_id, new_id, inputs, ttl):
+        connection.delete(retry_key(job_id))
         flash("The job's uploaded files have expired, so it cannot be retried; submit it again.", "error")
         return _back(job_id)
     owner = meta.get("owner") or owner_id(create=True)

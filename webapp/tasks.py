@@ -8,6 +8,7 @@ from jobs import storage
 from jobs.registry import TASKS, get_task
 from webapp.forms import FORMS
 from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
@@ -33,7 +34,7 @@ def show_form(name: str):
     spec, form_cls = _spec_and_form(name)
     source = request.args.get("from")
     job = fetch_job(source) if source else None
-    if job is not None and (job.meta or {}).get("task") == name:
+    if can_read(job) and job.meta.get("task") == name:  # never another owner's parameters
         params = {k: v for k, v in (job.meta.get("params") or {}).items() if not storage.referenced_files(v)}
         return render_template("task_form.html", spec=spec, form=form_cls(data=params), edited_from=job.id)
     return render_template("task_form.html", spec=spec, form=form_cls())
@@ -48,9 +49,8 @@ def submit(name: str):
     job_id = str(uuid.uuid4())
 
     def store_file(field_name: str, filename: str, data: bytes) -> dict:
-        stored_name = f"in-{field_name}-{len(data)}-{uuid.uuid4().hex[:8]}"
-        storage.put_file(get_redis(), job_id, stored_name, data, current_app.config["FAILURE_TTL"])
-        return {"file": stored_name, "filename": filename, "size": len(data)}
+        ttl = current_app.config["FAILURE_TTL"]
+        return storage.put_upload(get_redis(), job_id, field_name, filename, data, ttl)
 
     params = form.to_params(store_file)
     enqueue_task(
