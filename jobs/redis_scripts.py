@@ -22,6 +22,7 @@ def _script(name: str) -> Script:
 LOOK = _script("look")
 ACQUIRE_CLEANING_LOCK = _script("acquire_cleaning_lock")
 ADD_TO_HISTORY = _script("add_to_history")
+HISTORY_END = _script("history_end")
 
 
 def evalsha_in(pipe, script: Script, keys: list, args: list) -> None:

@@ -8,10 +8,10 @@ import signal
 
 import pytest
 import redis
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs import url_words
+from jobs.worker_hooks import InProcessWorker
 from jobs.queue_names import QUEUE_NAMES
 from scripts.processes import RedisServer, WorkerProcess, reap_workers
 from tests.helpers import TEST_CONFIG
@@ -67,13 +67,14 @@ def worker(redis_url, tmp_path):
 
 @pytest.fixture
 def run_jobs(connection):
-    """Runs the queued jobs to their end, here and now: a burst ``SimpleWorker`` on the site's queues
+    """Runs the queued jobs to their end, here and now: a burst ``InProcessWorker`` (RQ's
+    ``SimpleWorker`` with Jobdeck's hooks) on the site's queues
     with the JSON serializer, as the Procfile's worker would, minus its process. For every test where
     the process is not the point (faults, timing and live pages keep the ``worker`` fixture)."""
 
     def run() -> None:
         handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        worker = SimpleWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
+        worker = InProcessWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
         try:
             worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
         finally:
