@@ -11,8 +11,8 @@ import redis
 from rq.serializers import JSONSerializer
 
 from jobs import url_words
-from jobs.worker_hooks import InProcessWorker
 from jobs.queue_names import QUEUE_NAMES
+from jobs.worker_hooks import InProcessWorker
 from scripts.processes import RedisServer, WorkerProcess, reap_workers
 from tests.helpers import TEST_CONFIG
 from webapp import create_app

@@ -7,11 +7,11 @@ import time
 
 from jobs import history_index
 from jobs.registry import get_task
+from scripts.processes import wait_until
 from tests.helpers import job_id_from
 from tests.test_history import OWNER, as_owner, make_jobs, rows
 from webapp import history
 from webapp.submission import enqueue_task
-from scripts.processes import wait_until
 
 
 def test_the_worker_moves_ended_jobs_to_their_status_index_and_the_filters_count_them(

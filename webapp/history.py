@@ -104,7 +104,11 @@ def page(
                 connection, history_index.active_key(owner, task), status, ACTIVE_SCAN_LIMIT
             )
             total = len(matches) if exact and complete else None
-            return _entries(connection, matches[start : start + per_page]), total, len(matches) > start + per_page
+            return (
+                _entries(connection, matches[start : start + per_page]),
+                total,
+                len(matches) > start + per_page,
+            )
     else:
         key = owner_key(owner, task)
         exact = True
@@ -114,4 +118,3 @@ def page(
     pipe.zcard(key)
     _, rows, count = pipe.execute()
     return _entries(connection, rows), count if exact else None, count > start + per_page
-
