@@ -10,10 +10,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import loadgen, report_loop, web, workers
+from bench import costs, loadgen, report_loop, web, workers
 from bench.harness import RedisServer, Settings, load, print_table
 
-SUITES = {"web": web.run, "progress": report_loop.run, "workers": workers.run}
+SUITES = {
+    "web": web.run,
+    "progress": report_loop.run,
+    "workers": workers.run,
+    "history": costs.run_history,
+}
 
 
 def main(argv=None) -> int:
@@ -31,7 +36,7 @@ def main(argv=None) -> int:
         if getattr(args, name) is None:
             setattr(args, name, default)
     suites = args.only or list(SUITES)
-    if "web" in suites and not loadgen.available():
+    if {"web", "history"} & set(suites) and not loadgen.available():
         print(loadgen.MISSING, file=sys.stderr)
         return 2
 
