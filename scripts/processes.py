@@ -47,6 +47,10 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message
         time.sleep(interval)
 
 
+#: Jobdeck's memory settings for Redis (scripts/run starts its redis-server with them too)
+REDIS_MEMORY_CONF = Path(__file__).resolve().parent / "redis-memory.conf"
+
+
 class RedisServer:
     """A redis-server of our own on a free port, in a temporary directory."""
 
@@ -65,6 +69,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 "redis-server",
+                str(REDIS_MEMORY_CONF),
                 "--port",
                 str(self.port),
                 "--bind",
