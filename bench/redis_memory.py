@@ -63,10 +63,21 @@ def per_job_bytes(connection, shape: dict, ttls: dict, count: int, config: dict,
     for start in range(0, count, BATCH):
         n = min(BATCH, count - start)
         sizes = ",".join(str(len(shape[part])) for part in ("hash", "result", "log"))
-        args = [sizes, start, n, PER_OWNER, repr(now), ttls["result"], ttls["history"], "1" if indexes else "0"]
+        args = [
+            sizes,
+            start,
+            n,
+            PER_OWNER,
+            repr(now),
+            ttls["result"],
+            ttls["history"],
+            "1" if indexes else "0",
+        ]
         connection.eval(CLONE, 0, *args, *shape["hash"], *shape["result"], *shape["log"])
     used = connection.info("memory")["used_memory"] - before
-    print(f"  {count:,} jobs, {config}: {used / count:.0f} bytes a job, {time.time() - now:.0f} s", flush=True)
+    print(
+        f"  {count:,} jobs, {config}: {used / count:.0f} bytes a job, {time.time() - now:.0f} s", flush=True
+    )
     connection.flushdb()
     return used / count
 
