@@ -11,11 +11,16 @@
 """
 
 import importlib
+import os
+import signal
 
 from rq import SimpleWorker, Worker
 
-from jobs import history_index
+from jobs import history_index, runner
 from jobs.registry import TASKS
+
+#: how RQ's stop command (heard on the worker's pub/sub thread) reaches an in-process job
+STOP_SIGNAL = signal.SIGUSR1
 
 
 def import_task_code() -> None:
@@ -40,5 +45,22 @@ class ForkingWorker(JobdeckHooks, Worker):
     """RQ's forking worker (a work horse per job) with Jobdeck's hooks."""
 
 
+class StopRequested(Exception):
+    """The job was stopped (its owner or the admin asked) while it ran in the worker's process."""
+
+
 class InProcessWorker(JobdeckHooks, SimpleWorker):
-    """RQ's non-forking worker with Jobdeck's hooks."""
+    """RQ's non-forking worker with Jobdeck's hooks. Timeouts work as in RQ (SIGALRM in the main
+    thread); a stop command, which RQ's SimpleWorker ignores (it has no horse to kill), interrupts
+    the running task with ``StopRequested``, and RQ records the job as stopped."""
+
+    def bootstrap(self, *args, **kwargs):
+        super().bootstrap(*args, **kwargs)
+        signal.signal(STOP_SIGNAL, self._stop_running_task)
+
+    def kill_horse(self, sig=None):
+        os.kill(os.getpid(), STOP_SIGNAL)  # the handler runs in the main thread, where the task runs
+
+    def _stop_running_task(self, signum, frame):
+        if runner.running_job_id() is not None:  # never in the middle of RQ's own bookkeeping
+            raise StopRequested("Stopped while running.")
