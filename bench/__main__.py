@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import costs, loadgen, redis_memory, report_loop, web, workers
+from bench import costs, loadgen, redis_memory, report_loop, tiny_jobs, web, workers
 from bench.harness import RedisServer, Settings, load, print_table
 
 SUITES = {
@@ -19,6 +19,7 @@ SUITES = {
     "workers": workers.run,
     "history": costs.run_history,
     "redis_memory": redis_memory.run,
+    "tiny_jobs": tiny_jobs.run,
 }
 
 

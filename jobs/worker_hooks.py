@@ -4,7 +4,12 @@
   outcome (``cleanup_execution`` is the step RQ runs inside that transaction, on success, failure,
   stop and a retry's last failure alike);
 * the task code is imported once, before the first fork, so a work horse does not import it again
-  for every job.
+  for every job;
+* RQ's per-job bookkeeping that only needs to be current to the second is done at most once a
+  second: the worker's liveness heartbeat between jobs (its key lives ``--worker-ttl`` seconds),
+  the suspension check (``rq suspend`` takes effect within a second), and rewriting the state it
+  already has in Redis ("idle" after "idle"). Heartbeats that cover a job's timeout, and anything
+  RQ writes in a transaction, are never skipped.
 
 ``InProcessWorker`` is RQ's ``SimpleWorker`` with the same hooks, for the queue of tasks declared
 ``in_process`` (short and trusted: no fork per job, so no isolation between jobs).
@@ -13,12 +18,15 @@
 import importlib
 import os
 import signal
+import time
 
 from rq import SimpleWorker, Worker
 
 from jobs import history_index, runner
 from jobs.registry import TASKS
 
+#: seconds between two of RQ's between-jobs heartbeats or suspension checks
+BOOKKEEPING_EVERY = 1.0
 #: how RQ's stop command (heard on the worker's pub/sub thread) reaches an in-process job
 STOP_SIGNAL = signal.SIGUSR1
 
@@ -30,9 +38,33 @@ def import_task_code() -> None:
 
 
 class JobdeckHooks:
+    _beaten_at = 0.0  # monotonic time of the last heartbeat
+    _checked_at = 0.0  # of the last suspension check
+    _written_state = None  # the state last written to Redis
+
     def bootstrap(self, *args, **kwargs):
         import_task_code()  # here, not in __init__: the site builds Worker objects to list them
         super().bootstrap(*args, **kwargs)
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        now = time.monotonic()
+        if timeout is None and pipeline is None and now - self._beaten_at < BOOKKEEPING_EVERY:
+            return
+        super().heartbeat(timeout, pipeline)
+        self._beaten_at = now
+
+    def check_for_suspension(self, burst):
+        now = time.monotonic()
+        if now - self._checked_at < BOOKKEEPING_EVERY:
+            return
+        super().check_for_suspension(burst)
+        self._checked_at = now
+
+    def set_state(self, state, pipeline=None):
+        if pipeline is None and state == self._written_state:
+            return
+        super().set_state(state, pipeline)
+        self._written_state = state
 
     def cleanup_execution(self, job, pipeline):
         super().cleanup_execution(job, pipeline)
