@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import costs, loadgen, redis_memory, report_loop, tiny_jobs, web, workers
+from bench import costs, live_pages, loadgen, redis_memory, report_loop, tiny_jobs, web, workers
 from bench.harness import RedisServer, Settings, load, print_table
 
 SUITES = {
@@ -20,6 +20,7 @@ SUITES = {
     "history": costs.run_history,
     "redis_memory": redis_memory.run,
     "tiny_jobs": tiny_jobs.run,
+    "live_pages": live_pages.run,
 }
 
 

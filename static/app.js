@@ -66,7 +66,8 @@
   }
 
   // A poller: calls step() (which returns a promise of "changed", "same" or "done"), then waits
-  // FAST_MS after a change, backing off by half again up to SLOW_MS while nothing changes; on
+  // the job's own report interval (the time between its last two changes seen, at least FAST_MS),
+  // backing off up to SLOW_MS while nothing changes; on
   // network errors it retries with back-off and shows a "reconnecting" note. It pauses while the
   // tab is hidden (unless keepAliveHidden() says otherwise, e.g. a notification was asked for).
   function Poller(step, note, keepAliveHidden) {
@@ -80,6 +81,7 @@
     this.stopped = false;
     this.lastStart = 0;
     this.lastChange = Date.now();
+    this.interval = null;
     var self = this;
     document.addEventListener("visibilitychange", function () {
       if (self.stopped) return;
@@ -123,10 +125,16 @@
         }
         var now = Date.now();
         var endsIn = outcome && typeof outcome === "object" ? outcome.endsInMs : null;
-        if (outcome === "changed" || (outcome && outcome.changed)) self.lastChange = now;
-        // About two looks per interval between changes: fast while the job moves, slower while it
-        // stands still (FAST_MS to SLOW_MS).
-        var delay = Math.min(SLOW_MS, Math.max(FAST_MS, Math.round((now - self.lastChange) / 2)));
+        if (outcome === "changed" || (outcome && outcome.changed)) {
+          self.interval = now - self.lastChange; // the job's own report interval, as seen here
+          self.lastChange = now;
+        }
+        // One look per report interval while the job moves, slower while it stands still
+        // (FAST_MS to SLOW_MS).
+        var delay = Math.min(
+          SLOW_MS,
+          Math.max(FAST_MS, self.interval || FAST_MS, Math.round((now - self.lastChange) / 2))
+        );
         if (document.hidden) delay = SLOW_MS;
         // When the job is expected to end within the next second, look just after that moment
         // (skipping a look before it if need be), so the result shows soon after the end.

@@ -131,12 +131,24 @@ def create_job():
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
-    tag = job_etag.current(get_redis(), parse_job_id(job_id))
-    if tag is not None and request.if_none_match.contains(tag):
-        return "", 304, {"ETag": f'"{tag}"', "Cache-Control": "no-cache"}
-    job, log, place = read_job(job_id)  # as the job page reads it
-    if job is None:
-        return json_error(404, "This job does not exist or its result has expired.")
+    job_id = parse_job_id(job_id)
+    tag = job_etag.current(get_redis(), job_id)
+    headers = {"Cache-Control": "no-cache"}
+    if tag is not None:  # read before the job: a change in between makes the next poll a 200
+        headers["ETag"] = f'"{tag}"'
+        if request.if_none_match.contains(tag):
+            return "", 304, headers
+    body = job_etag.recall(job_id, tag)
+    if body is None:
+        job, log, place = read_job(job_id)  # as the job page reads it
+        if job is None:
+            return json_error(404, "This job does not exist or its result has expired.")
+        body = jsonify(_job_json(job, log, place)).get_data()
+        job_etag.remember(job_id, tag, body)
+    return body, 200, {**headers, "Content-Type": "application/json"}
+
+
+def _job_json(job, log, place) -> dict:
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
@@ -146,10 +158,7 @@ def get_job(job_id: str):
     body["eta_is_estimate"] = info.eta_is_estimate
     body["log"] = log
     body["page_url"] = url_for("job_pages.show", job_id=job.id)
-    headers = {"Cache-Control": "no-cache"}
-    if tag is not None:  # read before the job: a change in between makes the next poll a 200
-        headers["ETag"] = f'"{tag}"'
-    return jsonify(body), 200, headers
+    return body
 
 
 #: the most jobs one ``GET /api/jobs?ids=`` reads (a history page shows 20)

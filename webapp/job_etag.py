@@ -10,6 +10,7 @@ The full answer carries the same tag (computed the same way), so the next poll c
 
 import hashlib
 import json
+import time
 
 from rq.job import Job, JobStatus
 
@@ -20,26 +21,36 @@ from webapp.identity import can_manage
 
 _FIELDS = ("status", "meta", "ended_at", "origin", "enqueued_at")
 _ACTIVE = (JobStatus.QUEUED.value, JobStatus.STARTED.value)
+#: how long a process reuses a job's JSON for others asking with the same tag (its elapsed time
+#: and ETA are at most this old)
+BODY_REUSE_SECONDS = 0.5
+_MAX_BODIES = 1000  # jobs remembered per process (their JSON, their queue)
 
 
-def _look(connection, job_id: str, origin: str) -> lost_workers.Look:
+_origins: dict[str, str] = {}  # job id -> its queue (a job's origin never changes)
+
+
+def _look_keys_and_args(connection, job_id: str, origin: str) -> tuple[list, list]:
     job = Job(job_id, connection=connection)  # only its id and origin are needed for the keys
     job.origin = origin
-
-    def build(pipe):
-        pipe.evalsha(LOOK.sha, len(keys), *keys, *lost_workers.look_args(job))
-
-    keys = lost_workers.look_keys(job)
-    return lost_workers.as_look(execute_loading(connection, build, (LOOK,))[0])
+    return lost_workers.look_keys(job), lost_workers.look_args(job)
 
 
 def current(connection, job_id: str) -> str | None:
     """The job's ETag (unquoted, as werkzeug's ETags compare it), or None when only the full read
-    can answer."""
-    pipe = connection.pipeline(transaction=False)
-    pipe.hmget(Job.key_for(job_id), *_FIELDS)
-    pipe.lindex(log_key(job_id), -1)
-    (status, meta, ended_at, origin, enqueued_at), last_line = pipe.execute()
+    can answer. One round trip when this process has seen the job before (it knows its queue for
+    the lost-worker look), two the first time."""
+    origin = _origins.get(job_id)
+
+    def build(pipe):
+        pipe.hmget(Job.key_for(job_id), *_FIELDS)
+        pipe.lindex(log_key(job_id), -1)
+        if origin is not None:
+            keys, args = _look_keys_and_args(connection, job_id, origin)
+            pipe.evalsha(LOOK.sha, len(keys), *keys, *args)
+
+    replies = execute_loading(connection, build, (LOOK,))
+    (status, meta, ended_at, found_origin, enqueued_at), last_line = replies[:2]
     if status is None:
         return None
     try:
@@ -50,7 +61,18 @@ def current(connection, job_id: str) -> str | None:
         return None
     place = b""
     if status.decode() in _ACTIVE:
-        seen = _look(connection, job_id, (origin or b"").decode())
+        if origin is None:
+            origin = (found_origin or b"").decode()
+            if len(_origins) >= _MAX_BODIES:
+                _origins.pop(next(iter(_origins)), None)
+            _origins[job_id] = origin
+            keys, args = _look_keys_and_args(connection, job_id, origin)
+            reply = execute_loading(
+                connection, lambda pipe: pipe.evalsha(LOOK.sha, len(keys), *keys, *args), (LOOK,)
+            )[0]
+        else:
+            reply = replies[2]
+        seen = lost_workers.as_look(reply)
         if seen.expired or seen.orphaned:
             return None
         place = str(seen.position).encode()
@@ -59,3 +81,23 @@ def current(connection, job_id: str) -> str | None:
         digest.update(part or b"")
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+_bodies: dict[str, tuple[str, bytes, float]] = {}  # job id -> (tag, JSON, monotonic time made)
+
+
+def recall(job_id: str, tag: str | None) -> bytes | None:
+    """The JSON this process made for the job at this tag, while it is fresh: many pages watching
+    one job then cost one full read a change per process, not one each."""
+    found = _bodies.get(job_id)
+    if tag is None or found is None or found[0] != tag or time.monotonic() - found[2] > BODY_REUSE_SECONDS:
+        return None
+    return found[1]
+
+
+def remember(job_id: str, tag: str | None, body: bytes) -> None:
+    if tag is None:
+        return
+    if len(_bodies) >= _MAX_BODIES:
+        _bodies.pop(next(iter(_bodies)), None)
+    _bodies[job_id] = (tag, body, time.monotonic())
