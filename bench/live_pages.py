@@ -10,9 +10,11 @@ and of Redis over the run. The clients (Python asyncio, one process) share the m
 
 import asyncio
 import json
+import os
 import random
 import time
 from datetime import datetime
+from pathlib import Path
 
 import redis
 import requests
@@ -24,8 +26,13 @@ JUST_AFTER = 0.06
 COUNTDOWN = 6
 
 
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def _cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
 
 
@@ -112,9 +119,9 @@ def one_load(site: WebServer, connection, cookie: str, n: int) -> dict:
     pages = [Page("127.0.0.1", site.port, f"/api/jobs/{job_id}", cookie) for _ in range(n)]
     web_pids = children(site.process.pid)
     redis_pid = int(connection.info("server")["process_id"])
-    before = [sum(_cpu_seconds(p) for p in web_pids), _cpu_seconds(redis_pid), time.time()]
+    before = [sum(_cpu_seconds(p) for p in web_pids), _cpu_seconds(redis_pid), time.time(), _own_cpu()]
     asyncio.run(_watch_all(pages, ramp=1.5, deadline=time.time() + COUNTDOWN + 20))
-    after = [sum(_cpu_seconds(p) for p in web_pids), _cpu_seconds(redis_pid), time.time()]
+    after = [sum(_cpu_seconds(p) for p in web_pids), _cpu_seconds(redis_pid), time.time(), _own_cpu()]
     ended = connection.hget(f"rq:job:{job_id}", "ended_at")
     ended_at = datetime.fromisoformat(ended.decode().replace("Z", "+00:00")).timestamp()
     late = [p.seen_end_at - ended_at for p in pages if p.seen_end_at is not None]
@@ -128,6 +135,7 @@ def one_load(site: WebServer, connection, cookie: str, n: int) -> dict:
         "rps": sum(p.requests for p in pages) / wall,
         "web_cpu": (after[0] - before[0]) / wall,
         "redis_cpu": (after[1] - before[1]) / wall,
+        "client_cpu": (after[3] - before[3]) / wall,
     }
 
 
@@ -150,7 +158,7 @@ def run(settings: Settings) -> list[Row]:
                 print(
                     "  {pages} pages: end seen p50 {p50:.3f} s, p95 {p95:.3f} s, {missed} missed, "
                     "{errors} connection errors, {rps:.0f} req/s, web CPU {web_cpu:.2f}, "
-                    "Redis CPU {redis_cpu:.2f}".format(**result),
+                    "Redis CPU {redis_cpu:.2f}, clients' CPU {client_cpu:.2f}".format(**result),
                     flush=True,
                 )
                 results.append(result)
@@ -165,7 +173,8 @@ def run(settings: Settings) -> list[Row]:
             "s",
             higher_is_better=False,
             note=f"{result['errors']} connection errors, {result['missed']} pages missed the end, "
-            f"{result['rps']:.0f} req/s, web CPU {result['web_cpu']:.2f}, Redis CPU {result['redis_cpu']:.2f}",
+            f"{result['rps']:.0f} req/s, web CPU {result['web_cpu']:.2f}, Redis CPU {result['redis_cpu']:.2f}, "
+            f"clients' CPU {result['client_cpu']:.2f}",
         )
         row.subject = [result["p95"] if result["p95"] is not None else float("nan")]
         rows.append(row)

@@ -32,6 +32,9 @@ STOP_SIGNAL = signal.SIGUSR1
 
 
 def import_task_code() -> None:
+    """jobs.runner and every task module. They import their heavy libraries (Pillow, Polars) inside
+    their functions, so this imports no Polars: a process that has started Polars' threads must
+    not fork (tests/test_in_process.py checks it)."""
     importlib.import_module("jobs.runner")
     for spec in TASKS.values():
         importlib.import_module(spec.module)

@@ -1,11 +1,14 @@
 """A task declared ``in_process`` runs on the Procfile's ``inprocess`` worker (RQ's SimpleWorker,
 no fork per job): on its own queue, with its timeout and its Stop button still working."""
 
+import subprocess
+import sys
+
 import pytest
 
 from jobs.queue_names import IN_PROCESS_QUEUE
 from jobs.registry import get_task
-from scripts.processes import WorkerProcess, wait_until
+from scripts.processes import ROOT, WorkerProcess, wait_until
 from tests.helpers import FAST, api
 from webapp.submission import enqueue_task
 
@@ -42,3 +45,10 @@ def test_in_process_jobs_finish_time_out_and_stop(app, client, in_process_worker
     after = _submit(app, client, 0)
     wait_until(lambda: api(client, after)["status"] == "finished", timeout=20, message="the next job")
     assert in_process_worker.process.poll() is None
+
+
+def test_the_task_code_imported_before_the_fork_starts_no_polars():
+    probe = "import sys; from jobs.worker_hooks import import_task_code; import_task_code(); "
+    probe += "print('polars' in sys.modules, 'jobs.csv_profile' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "True"]
