@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import costs, live_pages, loadgen, redis_memory, report_loop, tiny_jobs, web, workers
+from bench import costs, durable, live_pages, loadgen, redis_memory, report_loop, tiny_jobs, web, workers
 from bench.harness import RedisServer, Settings, load, print_table
 
 SUITES = {
@@ -21,6 +21,7 @@ SUITES = {
     "redis_memory": redis_memory.run,
     "tiny_jobs": tiny_jobs.run,
     "live_pages": live_pages.run,
+    "durable": durable.run,
 }
 
 

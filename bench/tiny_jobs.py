@@ -1,8 +1,9 @@
 """``python -m bench --only tiny_jobs``: jobs/s of jobs that do nothing, run through jobs.runner as
 every Jobdeck job is, on one worker process started from the Procfile's lines:
 
-* forking: the ``worker`` line against the same line without ``-w jobs.worker_hooks.ForkingWorker``
-  (RQ's own Worker, whose work horse imports jobs.runner and the task for every job);
+* forking: the ``worker`` line (``jobs.worker.JobdeckWorker``) against the same line without its
+  ``-w`` (RQ's own Worker, as before issue 19, whose work horse imports jobs.runner and the task
+  for every job);
 * in process: the ``inprocess`` line (RQ's SimpleWorker with the hooks) against the ``worker`` line.
 """
 
@@ -59,7 +60,7 @@ def run(settings: Settings) -> list[Row]:
     os.environ["JOBDECK_TASKS"] = ",".join(filter(None, [os.environ.get("JOBDECK_TASKS"), TASKS_ENV]))
     n = settings.jobs
     forking = Row(
-        f"Tiny jobs, forking: Procfile `worker` line vs without `-w ForkingWorker` ({n:,} jobs)",
+        f"Tiny jobs, forking: Procfile `worker` line vs the same with RQ's `Worker` ({n:,} jobs)",
         "jobs/s",
         goal=1.3,
     )

@@ -1,4 +1,5 @@
-"""What Jobdeck adds to RQ's workers, as a mixin kept apart from the worker class itself:
+"""What Jobdeck adds to RQ's workers, as a mixin of the Procfile's two worker classes
+(``jobs.worker.JobdeckWorker``, forking, and ``InProcessWorker`` here):
 
 * the owner's history indexes move an ended job to its status in the same transaction as the job's
   outcome (``cleanup_execution`` is the step RQ runs inside that transaction, on success, failure,
@@ -20,7 +21,7 @@ import os
 import signal
 import time
 
-from rq import SimpleWorker, Worker
+from rq import SimpleWorker
 
 from jobs import history_index, runner
 from jobs.registry import TASKS
@@ -74,10 +75,6 @@ class JobdeckHooks:
         status = job.get_status(refresh=False)
         if status is not None:
             history_index.on_job_end(pipeline, job, status.value)
-
-
-class ForkingWorker(JobdeckHooks, Worker):
-    """RQ's forking worker (a work horse per job) with Jobdeck's hooks."""
 
 
 class StopRequested(Exception):

@@ -7,6 +7,7 @@ from flask import Flask
 
 from jobs import settings
 from webapp import (
+    admin_audit,
     api,
     csrf,
     dashboard,
@@ -14,6 +15,7 @@ from webapp import (
     errors,
     headers,
     health,
+    hsts,
     job_actions,
     job_pages,
     proxies,
@@ -21,6 +23,8 @@ from webapp import (
     redis_connection,
     redis_required,
     session_cookie,
+    share_links,
+    signin_throttle,
     tasks,
     templating,
     why,
@@ -53,11 +57,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     session_cookie.init_app(app)
     proxies.init_app(app)
     errors.init_app(app)
+    signin_throttle.init_app(app)  # before any other hook: a throttled client gets 429 at once
+    hsts.init_app(app)
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
+    for blueprint in (
+        tasks.bp,
+        job_pages.bp,
+        job_actions.bp,
+        api.bp,
+        health.bp,
+        downloads.bp,
+        share_links.bp,
+    ):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
+    admin_audit.init_app(app)
     return app

@@ -22,7 +22,8 @@ from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp import job_etag, lost_workers
 from webapp.errors import json_error
-from webapp.identity import can_manage, owner_id
+from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.job_reads import read_job
 from webapp.job_view import from_job
@@ -141,14 +142,15 @@ def get_job(job_id: str):
     body = job_etag.recall(job_id, tag)
     if body is None:
         job, log, place = read_job(job_id)  # as the job page reads it
-        if job is None:
+        if not can_read(job):  # a stranger is told what a missing job's reader is told
             return json_error(404, "This job does not exist or its result has expired.")
-        body = jsonify(_job_json(job, log, place)).get_data()
+        body = jsonify(job_body(job, log, place)).get_data()
         job_etag.remember(job_id, tag, body)
     return body, 200, {**headers, "Content-Type": "application/json"}
 
 
-def _job_json(job, log, place) -> dict:
+def job_body(job, log: list[str], place) -> dict:
+    """What ``GET /api/jobs/<id>`` answers for a job the reader may see."""
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
