@@ -178,7 +178,7 @@ def get_jobs():
     jobs = Job.fetch_many([parse_job_id(i) for i in ids], connection=get_redis(), serializer=JSONSerializer)
     answers = []
     for job_id, job in zip(ids, jobs, strict=True):
-        if job is None or not can_manage((job.meta or {}).get("owner")):
+        if not can_read(job):
             answers.append({"id": job_id, "gone": True})
             continue
         view = from_job(lost_workers.settle(job), with_result=False)

@@ -57,7 +57,7 @@ def current(connection, job_id: str) -> str | None:
         owner = json.loads(meta).get("owner") if meta else None
     except ValueError:
         return None
-    if not can_manage(owner):
+    if not can_manage(owner):  # the rule of job_access.can_read, on the owner read here
         return None
     place = b""
     if status.decode() in _ACTIVE:
