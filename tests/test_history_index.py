@@ -82,3 +82,12 @@ def test_a_count_the_site_does_not_know_is_not_shown(client, connection, monkeyp
 def _owner(client) -> str:
     with client.session_transaction() as session:
         return session.get("owner") or session.setdefault("owner", "owner-x")
+
+
+def test_canceling_moves_the_job_to_canceled_at_once(client, connection):
+    job_id = job_id_from(client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 3}}))
+    assert client.post(f"/jobs/{job_id}/cancel").status_code == 303
+    owner = _owner(client)
+    assert connection.zscore(history_index.status_key(owner, "canceled"), f"{job_id}:countdown")
+    assert connection.zcard(history_index.active_key(owner)) == 0
+    assert rows(client.get("/jobs?status=canceled").get_data(as_text=True)) == [(job_id, "canceled")]
