@@ -10,7 +10,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import costs, durable, live_pages, loadgen, redis_memory, report_loop, tiny_jobs, web, workers
+from bench import (
+    costs,
+    durable,
+    live_pages,
+    loadgen,
+    redis_memory,
+    report_loop,
+    tiny_jobs,
+    upload_memory,
+    web,
+    workers,
+)
 from bench.harness import RedisServer, Settings, load, print_table
 
 SUITES = {
@@ -22,6 +33,7 @@ SUITES = {
     "tiny_jobs": tiny_jobs.run,
     "live_pages": live_pages.run,
     "durable": durable.run,
+    "upload_memory": upload_memory.run,
 }
 
 
