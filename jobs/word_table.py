@@ -9,6 +9,7 @@ sorted, to a temporary file. The CSV of all words is then merged from those file
 Ordinary texts (a vocabulary of thousands) take one pass and no file.
 """
 
+import contextlib
 import heapq
 import io
 import math
@@ -84,28 +85,27 @@ def count(pieces, length: int, top: int, drop: frozenset = frozenset(), progress
 def _in_passes(pieces, length, top, drop, passes, progress) -> WordTable:
     total = distinct = 0
     best: list = []
-    runs = []
-    for share in range(passes):
-        counts: Counter = Counter()
-        for start, words in pieces():
-            counts.update(w for w in words if hash(w) % passes == share)
-            if progress:
-                progress(share * length + start, passes * length)
-        for word in drop.intersection(counts):
-            del counts[word]
-        total += sum(counts.values())
-        distinct += len(counts)
-        best = _top(best, counts, top)
-        run = tempfile.TemporaryFile()
-        for word, n in _rows(counts):
-            run.write(_line(word, n))
-        del counts
-        run.seek(0)
-        runs.append(run)
     out = io.BytesIO()
     out.write(CSV_HEADER)
-    for line in heapq.merge(*runs, key=_key):
-        out.write(line)
-    for run in runs:
-        run.close()
+    with contextlib.ExitStack() as runs:
+        files = []
+        for share in range(passes):
+            counts: Counter = Counter()
+            for start, words in pieces():
+                counts.update(w for w in words if hash(w) % passes == share)
+                if progress:
+                    progress(share * length + start, passes * length)
+            for word in drop.intersection(counts):
+                del counts[word]
+            total += sum(counts.values())
+            distinct += len(counts)
+            best = _top(best, counts, top)
+            run = runs.enter_context(tempfile.TemporaryFile())
+            for word, n in _rows(counts):
+                run.write(_line(word, n))
+            del counts
+            run.seek(0)
+            files.append(run)
+        for line in heapq.merge(*files, key=_key):
+            out.write(line)
     return WordTable(total, distinct, [(w, -n) for n, w in best], out.getbuffer())
