@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from bench import (
+    batch_submit,
     costs,
     durable,
     live_pages,
@@ -34,6 +35,7 @@ SUITES = {
     "live_pages": live_pages.run,
     "durable": durable.run,
     "upload_memory": upload_memory.run,
+    "batches": batch_submit.run,
 }
 
 
