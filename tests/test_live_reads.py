@@ -1,5 +1,5 @@
 """Reads for live pages: GET /api/jobs/<id> answers 304 to its own ETag until the job changes,
-and GET /api/jobs?ids= gives many jobs in one answer (the asker's only)."""
+and GET /api/jobs-by-id?ids= gives many jobs in one answer (the asker's only)."""
 
 from tests.helpers import job_id_from
 
@@ -34,10 +34,10 @@ def test_many_jobs_in_one_read(app, client):
     theirs = job_id_from(
         app.test_client().post("/api/jobs", json={"task": "countdown", "params": {"seconds": 3}})
     )
-    answer = client.get(f"/api/jobs?ids={','.join(mine + [theirs, 'nope'])}").get_json()["jobs"]
+    answer = client.get(f"/api/jobs-by-id?ids={','.join(mine + [theirs, 'nope'])}").get_json()["jobs"]
     assert [(j["id"], j.get("status"), j.get("active")) for j in answer[:3]] == [
         (i, "queued", True) for i in mine
     ]
     assert answer[3:] == [{"id": theirs, "gone": True}, {"id": "nope", "gone": True}]
-    assert client.get("/api/jobs?ids=").status_code == 400
-    assert client.get("/api/jobs?ids=" + ",".join(["x"] * 51)).status_code == 400
+    assert client.get("/api/jobs-by-id?ids=").status_code == 400
+    assert client.get("/api/jobs-by-id?ids=" + ",".join(["x"] * 51)).status_code == 400

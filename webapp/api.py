@@ -175,11 +175,11 @@ def job_body(job, log: list[str], place) -> dict:
     return body
 
 
-#: the most jobs one ``GET /api/jobs?ids=`` reads (a history page shows 20)
+#: the most jobs one ``GET /api/jobs-by-id?ids=`` reads (a history page shows 20)
 MAX_IDS = 50
 
 
-@bp.get("/jobs")
+@bp.get("/jobs-by-id")
 def get_jobs():
     """Several jobs at once, for a page that shows many (the history's running rows): each as
     ``GET /api/jobs/<id>`` without its result and log; a job that does not exist, has expired or is
