@@ -22,6 +22,7 @@ def _script(name: str) -> Script:
 LOOK = _script("look")
 ACQUIRE_CLEANING_LOCK = _script("acquire_cleaning_lock")
 ADD_TO_HISTORY = _script("add_to_history")
+HISTORY_END = _script("history_end")
 # an attempt's fence and liveness deadline (jobs/liveness.py)
 BEGIN_ATTEMPT = _script("begin_attempt")
 RENEW_LIVENESS = _script("renew_liveness")

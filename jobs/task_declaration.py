@@ -144,6 +144,9 @@ class TaskSpec:
     result_kind: str = "summary"  # which template in templates/results/ shows the result
     template: str | None = None  # a result template beside the task's module (its file name)
     listed: bool = True  # shown in the catalog (False for the site's own tools and test probes)
+    #: short and trusted: runs in the worker's own process (IN_PROCESS_QUEUE, RQ's SimpleWorker),
+    #: without a fork per job, so without isolation between jobs (docs/scaling.md)
+    in_process: bool = False
     labels: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

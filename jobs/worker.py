@@ -30,6 +30,7 @@ from rq.command import handle_stop_job_command
 from jobs import liveness
 from jobs.joblog import append_line
 from jobs.started_cleanup import in_grace
+from jobs.worker_hooks import JobdeckHooks
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def signals_for_main_thread_only():
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-class JobdeckWorker(Worker):
+class JobdeckWorker(JobdeckHooks, Worker):  # the hooks: history, pre-import, bookkeeping
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.job_monitoring_interval = min(self.job_monitoring_interval, liveness.RENEW_EVERY)
@@ -210,7 +211,7 @@ class JobdeckWorker(Worker):
 
     # --- Redis outages ------------------------------------------------------------------------------
 
-    check_for_suspension = until_redis_answers(Worker.check_for_suspension)
+    check_for_suspension = until_redis_answers(JobdeckHooks.check_for_suspension)
     # a horse that died while Redis was away: its job is failed once Redis is back
     monitor_work_horse = until_redis_answers(Worker.monitor_work_horse)
 
@@ -224,12 +225,12 @@ class JobdeckWorker(Worker):
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None:
             return super().heartbeat(timeout, pipeline)
-        return patiently(self, lambda: Worker.heartbeat(self, timeout))
+        return patiently(self, lambda: JobdeckHooks.heartbeat(self, timeout))
 
     def set_state(self, state, pipeline=None):
         if pipeline is not None:
             return super().set_state(state, pipeline)
-        return patiently(self, lambda: Worker.set_state(self, state))
+        return patiently(self, lambda: JobdeckHooks.set_state(self, state))
 
     def set_current_job_working_time(self, current_job_working_time, pipeline=None):
         if pipeline is not None:

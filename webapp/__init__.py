@@ -5,10 +5,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from jobs import settings
+from jobs import settings, webhooks
 from webapp import (
     admin_audit,
+    admin_schedules,
     api,
+    batch_api,
+    batches,
     csrf,
     dashboard,
     downloads,
@@ -53,9 +56,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
+    webhooks.refuse_test_only_settings(app.testing)
     redis_connection.init_app(app)
     csrf.init_app(app)
     csrf.protection.exempt(api.bp)
+    csrf.protection.exempt(batch_api.bp)
     headers.init_app(app)
     session_cookie.init_app(app)
     proxies.init_app(app)
@@ -75,6 +80,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         downloads.bp,
         share_links.bp,
     ):
+        app.register_blueprint(blueprint)
+    for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)

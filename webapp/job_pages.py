@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 
 from jobs import statuses
 from jobs.registry import TASKS
-from webapp import history, lost_workers
+from webapp import history, lost_workers, webhook_view
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_access import can_read
 from webapp.job_insights import insights
@@ -37,6 +37,7 @@ def show(job_id: str):
         can_manage=manager,
         share_link=current_link(job.id) if manager else None,
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
+        webhook=webhook_view.for_job(job),
     )
 
 
@@ -48,7 +49,7 @@ def index():
     if page < 1 or (task and task not in TASKS) or (status and status not in statuses.FILTERS):
         abort(404)
     owner = owner_id()
-    entries, total = (
+    entries, total, more = (
         history.page(
             get_redis(),
             owner,
@@ -59,7 +60,7 @@ def index():
             max_age=current_app.config["FAILURE_TTL"],
         )
         if owner
-        else ([], 0)
+        else ([], 0, False)
     )
     views = [
         from_job(lost_workers.settle(e.job), with_result=False)
@@ -67,13 +68,14 @@ def index():
         else expired(e.job_id, e.task, e.submitted_at)
         for e in entries
     ]
-    pages = max(1, -(-total // PER_PAGE))
+    pages = max(1, -(-total // PER_PAGE)) if total is not None else None
     ended_since = _ended_since_last_visit(views) if owner else set()
     return render_template(
         "jobs.html",
         jobs=views,
         page=page,
         pages=pages,
+        more=more,
         total=total,
         task=task,
         status=status,

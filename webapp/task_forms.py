@@ -40,13 +40,13 @@ def _property(schema: dict, name: str) -> dict:
     return prop
 
 
-def _uploads(field) -> list:
+def chosen_files(field) -> list:
     """The files actually chosen in a file field (browsers send an empty part when none is)."""
     data = field.data if isinstance(field.data, list) else [field.data]
     return [f for f in data if f is not None and getattr(f, "filename", "")]
 
 
-def _head_and_size(upload) -> tuple[bytes, int]:
+def head_and_size(upload) -> tuple[bytes, int]:
     head = upload.stream.read(HEAD_BYTES)
     upload.stream.seek(0, 2)
     size = upload.stream.tell()
@@ -101,6 +101,24 @@ def _field(name: str, info, prop: dict, required: bool):
     return StringField(label, default=default, description=hint, render_kw=attrs)
 
 
+def submitted_value(field):
+    """A non-file field's value as the browser sent it, for the task's own validation."""
+    if isinstance(field, BooleanField | SelectMultipleField):
+        return field.data  # unticked, nothing chosen: the browser sends nothing
+    return field.raw_data[0] if field.raw_data else ""  # a text input left out is an empty one
+
+
+def declared_fields(spec: TaskSpec, skip=()) -> dict:
+    """The form fields of the task's parameters (but ``skip``), in declaration order."""
+    schema = spec.json_schema()
+    required = set(schema.get("required", []))
+    return {
+        name: _field(name, info, _property(schema, name), name in required)
+        for name, info in spec.params.model_fields.items()
+        if name not in skip
+    }
+
+
 class DeclaredForm(TaskForm):
     """A task's form; ``spec`` is the task it was built for."""
 
@@ -113,20 +131,18 @@ class DeclaredForm(TaskForm):
             field = self[name]
             rules = upload_rules(info)
             if rules:
-                files = self.chosen_files[name] = _uploads(field)
+                files = self.chosen_files[name] = chosen_files(field)
                 refs = []
                 for upload in files:
-                    head, size = _head_and_size(upload)
+                    head, size = head_and_size(upload)
                     refs.append({"file": "chosen", "filename": upload.filename, "size": size})
                     problem = kind_problem(head, upload.filename, rules["kinds"])
                     if problem and name not in kind_errors:
                         kind_errors[name] = problem
                 if refs:
                     values[name] = refs if rules["max_files"] > 1 else refs[0]
-            elif isinstance(field, BooleanField | SelectMultipleField):
-                values[name] = field.data  # unticked, nothing chosen: the browser sends nothing
-            else:  # a browser always sends its text inputs; one left out is an empty one
-                values[name] = field.raw_data[0] if field.raw_data else ""
+            else:
+                values[name] = submitted_value(field)
         try:
             self.clean = self.spec.validate(values)
         except InvalidParams as invalid:
@@ -170,10 +186,4 @@ def form_class(task: str) -> type[DeclaredForm] | None:
     spec = get_task(task)
     if spec is None:
         return None
-    schema = spec.json_schema()
-    required = set(schema.get("required", []))
-    fields = {
-        name: _field(name, info, _property(schema, name), name in required)
-        for name, info in spec.params.model_fields.items()
-    }
-    return type(f"{spec.params.__name__}Form", (DeclaredForm,), {"spec": spec, **fields})
+    return type(f"{spec.params.__name__}Form", (DeclaredForm,), {"spec": spec, **declared_fields(spec)})

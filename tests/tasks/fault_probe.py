@@ -43,13 +43,25 @@ def run(params: dict) -> dict:
     return {"summary": f"Probe ran (attempt {attempt}).", "attempt": attempt}
 
 
-TASK = TaskSpec(
-    name="fault_probe",
-    title="Fault probe",
-    description="Test support: records each run in Redis, then waits; retried once if lost.",
-    params=ProbeParams,
-    run=run,
-    timeout=60,
-    retry_max=1,
-    listed=False,
-)
+TASKS = [
+    TaskSpec(
+        name="fault_probe",
+        title="Fault probe",
+        description="Test support: records each run in Redis, then waits; retried once if lost.",
+        params=ProbeParams,
+        run=run,
+        timeout=60,
+        retry_max=1,
+        listed=False,
+    ),
+    TaskSpec(
+        name="fault_probe_in_process",
+        title="Fault probe, in process",
+        description="Test support: the probe on the in-process worker's queue, with a 2 s timeout.",
+        params=ProbeParams,
+        run=run,
+        timeout=2,
+        listed=False,
+        in_process=True,
+    ),
+]
