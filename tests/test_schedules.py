@@ -45,7 +45,10 @@ def test_cron_in_words(cron, words):
 @pytest.mark.parametrize(
     ("schedule", "message"),
     [
-        (Schedule("x", "0 2 * * *", "primes", {"limit": -5}), "schedule 'x': The upper bound"),
+        (
+            Schedule("x", "0 2 * * *", "primes", {"limit": -5}),
+            "schedule 'x': Count primes up to: Enter a whole number from 2",
+        ),
         (Schedule("x", "not cron", "primes", {"limit": 10}), "is not a cron expression"),
         (Schedule("x", "0 2 * * *", "nope", {}), "there is no task called 'nope'"),
         (Schedule("x", "0 2 * * *", "primes", {"limit": 10}, missed="later"), "missed must be one of"),
@@ -90,7 +93,11 @@ def test_a_bad_schedule_stops_the_cron_process_with_one_line(redis_url):
     )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "broken-primes" in lines[0] and "upper bound" in lines[0]
+    assert (
+        len(lines) == 1
+        and "broken-primes" in lines[0]
+        and "Count primes up to: Enter a whole number" in lines[0]
+    )
 
 
 def test_two_cron_processes_enqueue_each_run_exactly_once(redis_url, connection):
