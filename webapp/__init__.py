@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     from flask import Flask
 
     from webapp import (
+        admin,
         api,
         config,
         dashboard,
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
         health,
         job_actions,
         job_pages,
+        metrics,
         queues,
         ratelimit,
         redis_required,
@@ -56,8 +58,9 @@ def create_app(test_config: dict | None = None) -> "Flask":
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp):
+    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp, metrics.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf)
     dashboard.init_app(app, csrf)
+    admin.init_app(app, csrf)
     return app

@@ -23,6 +23,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY")
 ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")
 ADMIN_PASSWORD = os.environ.get("JOBDECK_ADMIN_PASSWORD", "")
 API_TOKEN = os.environ.get("JOBDECK_API_TOKEN", "")
+# The read-only operator of /admin/ and /rq/, and the token Prometheus may scrape /metrics with.
+VIEWER_USER = os.environ.get("JOBDECK_VIEWER_USER", "")
+VIEWER_PASSWORD = os.environ.get("JOBDECK_VIEWER_PASSWORD", "")
+METRICS_TOKEN = os.environ.get("JOBDECK_METRICS_TOKEN", "")
 RATE_LIMIT = os.environ.get("JOBDECK_RATE_LIMIT", "30/minute")
 # How many reverse proxies in front of the site to believe (X-Forwarded-For/-Proto); 0 believes none.
 TRUST_PROXY = os.environ.get("JOBDECK_TRUST_PROXY", "0")
@@ -48,6 +52,9 @@ def as_flask_config() -> dict:
         "ADMIN_USER": ADMIN_USER,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "API_TOKEN": API_TOKEN,
+        "VIEWER_USER": VIEWER_USER,
+        "VIEWER_PASSWORD": VIEWER_PASSWORD,
+        "METRICS_TOKEN": METRICS_TOKEN,
         "RATE_LIMIT": RATE_LIMIT,
         "TRUST_PROXY": TRUST_PROXY,
         "RESULT_TTL": RESULT_TTL,

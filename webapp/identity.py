@@ -1,4 +1,5 @@
-"""Who is asking: an anonymous owner id kept in the signed session, and the admin (basic auth)."""
+"""Who is asking: an anonymous owner id kept in the signed session, and the operators (basic auth):
+the admin, who may do everything, and the read-only viewer, who may look at /admin/ and /rq/."""
 
 import hmac
 import uuid
@@ -19,16 +20,40 @@ def admin_configured() -> bool:
     return bool(current_app.config.get("ADMIN_USER") and current_app.config.get("ADMIN_PASSWORD"))
 
 
-def is_admin() -> bool:
-    """True when the request carries the admin's basic-auth pair (compared in constant time)."""
+ADMIN = "admin"
+VIEWER = "viewer"
+
+
+def _pair_matches(user_key: str, password_key: str) -> bool:
+    """The request's basic-auth pair against a configured one (compared in constant time)."""
+    config = current_app.config
+    user, password = config.get(user_key), config.get(password_key)
     auth = request.authorization
-    if not admin_configured() or auth is None or auth.type != "basic":
+    if not (user and password) or auth is None or auth.type != "basic":
         return False
-    user_ok = hmac.compare_digest((auth.username or "").encode(), current_app.config["ADMIN_USER"].encode())
-    password_ok = hmac.compare_digest(
-        (auth.password or "").encode(), current_app.config["ADMIN_PASSWORD"].encode()
-    )
+    user_ok = hmac.compare_digest((auth.username or "").encode(), user.encode())
+    password_ok = hmac.compare_digest((auth.password or "").encode(), password.encode())
     return user_ok and password_ok
+
+
+def is_admin() -> bool:
+    """True when the request carries the admin's basic-auth pair."""
+    return _pair_matches("ADMIN_USER", "ADMIN_PASSWORD")
+
+
+def operator_role() -> str | None:
+    """ADMIN, VIEWER (the read-only operator) or None."""
+    if is_admin():
+        return ADMIN
+    if _pair_matches("VIEWER_USER", "VIEWER_PASSWORD"):
+        return VIEWER
+    return None
+
+
+def operator_name() -> str:
+    """Who the audit log names for this request."""
+    auth = request.authorization
+    return (auth.username if auth and auth.username else None) or operator_role() or "anonymous"
 
 
 def can_manage(job_owner: str | None) -> bool:

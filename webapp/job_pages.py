@@ -4,6 +4,7 @@ import time
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 
+from jobs import queue_pause
 from jobs.registry import TASKS
 from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
@@ -36,6 +37,7 @@ def show(job_id: str):
     view = from_job(job)
     view.insights = insights(job, view.status, position)
     view.log = log
+    waiting = view.status in ("queued", "scheduled")
     return render_template(
         "job.html",
         url_for=url_builder(),  # for job.html and base.html
@@ -44,6 +46,7 @@ def show(job_id: str):
         show_traceback=is_admin(),
         can_manage=can_manage(view.owner),
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
+        pause=queue_pause.notice_for(get_redis(), job.origin) if waiting else None,
     )
 
 

@@ -35,6 +35,7 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from jobs.joblog import append_line
+from jobs.worker import record_abandoned
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ def clean_started(connection, queue_name: str) -> bool:
     if not acquire_cleaning_lock(connection, queue_name):
         return False
     try:
-        StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer).cleanup()
+        registry = StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer)
+        registry.cleanup(exception_handlers=[record_abandoned])  # the rollups count what it fails
     finally:
         connection.delete(Queue(queue_name, connection=connection).registry_cleaning_key)
     return True

@@ -18,7 +18,7 @@ from rq.utils import str_to_date
 
 from jobs.joblog import log_key, read_log
 from jobs.registry import TaskSpec
-from webapp import history, lost_workers, redis_url
+from webapp import history, lost_workers, redis_url, search_index
 
 RUNNER = "jobs.runner.execute"
 QUEUE_NAMES = ("high", "default", "low")
@@ -251,5 +251,6 @@ def enqueue_task(
             options["timeout"] = options.pop("job_timeout")  # enqueue_call's name for it
             job = queue.enqueue_call(RUNNER, **options, pipeline=pipe)
         history.add(pipe, owner, job_id, spec.name, time.time(), ttl=config["FAILURE_TTL"])
+        search_index.add(pipe, job_id, spec.name, params, time.time(), ttl=config["FAILURE_TTL"])
         pipe.execute()
     return job

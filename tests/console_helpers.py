@@ -1,0 +1,42 @@
+"""Shared by the console's tests: operator credentials, the Jobdeck worker in-process, job makers."""
+
+import base64
+
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from jobs.registry import TASKS
+from jobs.worker import Worker
+from tests.support import TEST_CONFIG
+from webapp.queues import QUEUE_NAMES, enqueue_task, get_redis
+
+CONSOLE_CONFIG = {
+    **TEST_CONFIG,
+    "VIEWER_USER": "viewer",
+    "VIEWER_PASSWORD": "look-only",
+    "METRICS_TOKEN": "scrape-token",
+}
+
+
+def basic(user: str, password: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+ADMIN = basic("admin", "s3cret")
+VIEWER = basic("viewer", "look-only")
+
+
+class InProcessWorker(SimpleWorker, Worker):
+    """The Jobdeck worker's hooks (rollups, paused queues) in RQ's in-process worker."""
+
+
+def run_worker(app) -> None:
+    with app.app_context():
+        connection = get_redis()
+        InProcessWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer).work(burst=True)
+
+
+def enqueue(app, task: str, params: dict, owner: str = "tester", **options) -> str:
+    """A job through the site's own enqueue (no validation first: invalid params fail in the worker)."""
+    with app.test_request_context():
+        return enqueue_task(TASKS[task], params, owner, **options).id

@@ -1,0 +1,141 @@
+"""Charts drawn on the server as SVG: no script, no library, readable with JavaScript off, colours
+from the stylesheet (so dark mode is the stylesheet's). ``templates/_charts.html`` draws a
+``Chart`` and the table beside it from the same numbers.
+
+Two shapes: bars (one per label; series stacked on each other) and lines (one polyline per
+series). Geometry is computed here; the template only places it.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 10, 34
+#: the most labels written under the x axis (others are in the table)
+X_TICKS = 8
+#: the most series a chart draws (each gets one of the stylesheet's chart colours)
+MAX_SERIES = 4
+
+
+@dataclass
+class Series:
+    name: str
+    values: list  # numbers or None (no value)
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    labels: list[str]
+    series: list[Series]
+    kind: str = "bars"  # or "lines"
+    unit: str = ""  # what the values are ("jobs", "s", ...)
+    format: str = "{:g}"
+    horizontal: bool = False  # bars from the left, one row per label (top-N charts)
+    label_name: str = "Time (UTC)"  # the table's first column
+    width: int = WIDTH
+    height: int = HEIGHT
+    # computed by layout()
+    top_value: float = 0.0
+    y_ticks: list = field(default_factory=list)  # (y, text)
+    x_ticks: list = field(default_factory=list)  # (x, text)
+    rects: list = field(default_factory=list)  # (x, y, w, h, series index, tooltip)
+    lines: list = field(default_factory=list)  # (series index, "x,y x,y ...")
+    row_labels: list = field(default_factory=list)  # horizontal: (y, text, value text)
+
+    def shown(self, value) -> str:
+        if value is None:
+            return "—"
+        text = self.format.format(value)
+        return f"{text} {self.unit}".strip() if self.unit and self.unit != "jobs" else text
+
+    @property
+    def rows(self) -> list:
+        """The table's rows: (label, [value text per series])."""
+        return [
+            (label, [self.shown(s.values[i]) for s in self.series]) for i, label in enumerate(self.labels)
+        ]
+
+
+def nice_top(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (1 for nothing)."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def layout(chart: Chart) -> Chart:
+    chart.series = chart.series[:MAX_SERIES]
+    if chart.horizontal:
+        return _layout_horizontal(chart)
+    n = max(1, len(chart.labels))
+    plot_w = chart.width - LEFT - RIGHT
+    plot_h = chart.height - TOP - BOTTOM
+    if chart.kind == "bars":
+        peak = max((sum(s.values[i] or 0 for s in chart.series) for i in range(len(chart.labels))), default=0)
+    else:
+        peak = max((v for s in chart.series for v in s.values if v is not None), default=0)
+    top = chart.top_value = nice_top(peak)
+    chart.y_ticks = [
+        (TOP + plot_h - plot_h * f, chart.format.format(top * f)) for f in (0, 0.25, 0.5, 0.75, 1)
+    ]
+    step = plot_w / n
+    every = max(1, math.ceil(n / X_TICKS))
+    chart.x_ticks = [
+        (LEFT + step * (i + 0.5), label) for i, label in enumerate(chart.labels) if i % every == 0
+    ]
+    chart.rects, chart.lines = [], []
+    if chart.kind == "bars":
+        bar_w = max(1.0, step * 0.8)
+        for i, label in enumerate(chart.labels):
+            base = TOP + plot_h
+            for k, s in enumerate(chart.series):
+                value = s.values[i] or 0
+                h = plot_h * value / top
+                if h > 0:
+                    base -= h
+                    tip = f"{label}: {s.name} {chart.shown(value)}"
+                    chart.rects.append(
+                        (
+                            round(LEFT + step * i + (step - bar_w) / 2, 2),
+                            round(base, 2),
+                            round(bar_w, 2),
+                            round(h, 2),
+                            k,
+                            tip,
+                        )
+                    )
+    else:
+        for k, s in enumerate(chart.series):
+            points = [
+                f"{LEFT + step * (i + 0.5):.1f},{TOP + plot_h - plot_h * v / top:.1f}"
+                for i, v in enumerate(s.values)
+                if v is not None
+            ]
+            if points:
+                chart.lines.append((k, " ".join(points)))
+    return chart
+
+
+ROW_H = 22
+LABEL_W = 150
+
+
+def _layout_horizontal(chart: Chart) -> Chart:
+    """One bar per label from the left (a top-N chart), the value written after it."""
+    values = chart.series[0].values if chart.series else []
+    chart.height = TOP + ROW_H * max(1, len(chart.labels)) + 6
+    plot_w = chart.width - LABEL_W - 70
+    top = chart.top_value = max((v or 0 for v in values), default=0) or 1
+    chart.rects, chart.row_labels = [], []
+    for i, (label, value) in enumerate(zip(chart.labels, values, strict=True)):
+        y = TOP + ROW_H * i
+        w = max(1.0, plot_w * (value or 0) / top)
+        chart.rects.append((LABEL_W, y + 3, round(w, 2), ROW_H - 6, 0, f"{label}: {chart.shown(value)}"))
+        chart.row_labels.append((y + ROW_H / 2 + 4, label[:24], chart.shown(value), LABEL_W + w + 4))
+    return chart
