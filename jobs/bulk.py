@@ -70,7 +70,16 @@ def _ended(raw) -> float | None:
         return None
 
 
-def _matches(flt: Filter, status, meta_raw, ended_raw, latest) -> bool:
+def _exc_string(connection, job_id: str, latest) -> str:
+    """The latest result's traceback (RQ stores it compressed; its own ``Result.restore`` reads it)."""
+    if not latest:
+        return ""
+    result_id, fields = latest[0]
+    result = Result.restore(job_id, result_id.decode(), fields, connection=connection)
+    return result.exc_string or ""
+
+
+def _matches(flt: Filter, status, meta_raw, ended_raw, exc_string: str) -> bool:
     if (status or b"").decode() != flt.status:
         return False
     if flt.task:
@@ -86,11 +95,7 @@ def _matches(flt: Filter, status, meta_raw, ended_raw, latest) -> bool:
             return False
         if flt.until is not None and ended >= flt.until:
             return False
-    if flt.error_class:
-        exc = latest[0][1].get(b"exc_string", b"").decode("utf-8", "replace") if latest else ""
-        if error_class(exc) != flt.error_class:
-            return False
-    return True
+    return not flt.error_class or error_class(exc_string) == flt.error_class
 
 
 def matching(connection, flt: Filter, queue_names) -> list[tuple[str, str]]:
@@ -115,7 +120,8 @@ def matching(connection, flt: Filter, queue_names) -> list[tuple[str, str]]:
             for n, job_id in enumerate(ids):
                 status, meta_raw, ended_raw = replies[n * step]
                 latest = replies[n * step + 1] if flt.error_class else None
-                if _matches(flt, status, meta_raw, ended_raw, latest):
+                exc_string = _exc_string(connection, job_id, latest) if latest else ""
+                if _matches(flt, status, meta_raw, ended_raw, exc_string):
                     found.append((job_id, queue))
     return found[:MAX_JOBS]
 
