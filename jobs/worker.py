@@ -50,9 +50,11 @@ def rss_bytes() -> int:
 
 
 class Worker(rq.Worker):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, queues, *args, **kwargs):
+        # by name, so RQ builds them as PausableQueues (`rq worker` hands over plain Queues)
+        queues = [queues] if isinstance(queues, str | rq.Queue) else queues
         kwargs["queue_class"] = PausableQueue
-        super().__init__(*args, **kwargs)
+        super().__init__([q if isinstance(q, str) else q.name for q in queues], *args, **kwargs)
         self.push_exc_handler(record_abandoned)
 
     def handle_job_success(self, job, queue, started_job_registry):
