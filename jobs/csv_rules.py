@@ -1,10 +1,12 @@
 """What both csv_profile engines agree on: what counts as a number, how many top values, how long."""
 
 import heapq
+import math
 import re
 import sys
 
 TOP_VALUES = 5
+HISTOGRAM_BINS = 10
 MAX_VALUE_CHARS = 100
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # Numbers past this are scaled down before squaring or summing, which would overflow a float.
@@ -35,3 +37,15 @@ def top_values(counts) -> list:
     """The most frequent values as ``[value, count]``, ties by value, values cut to MAX_VALUE_CHARS."""
     top = heapq.nsmallest(TOP_VALUES, counts.items(), key=lambda item: (-item[1], item[0]))
     return [[value[:MAX_VALUE_CHARS], n] for value, n in top]
+
+
+def histogram(low, high, n: int, count_below) -> dict:
+    """``HISTOGRAM_BINS`` equal-width bins from ``low`` to ``high``, each [edge, next edge) and the
+    last closed: ``{"edges", "counts"}``. ``count_below(edge)`` is how many values are below an edge
+    (a search in the engine's sorted values). One bin when all values are equal."""
+    width = (high - low) / HISTOGRAM_BINS
+    if not width or not math.isfinite(width):
+        return {"edges": [low, high], "counts": [n]}
+    edges = [low + width * i for i in range(HISTOGRAM_BINS)] + [high]
+    below = [0, *(count_below(edge) for edge in edges[1:-1]), n]
+    return {"edges": edges, "counts": [b - a for a, b in zip(below, below[1:], strict=False)]}

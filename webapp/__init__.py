@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     from webapp import (
         admin,
         api,
+        charts,
         config,
         dashboard,
         downloads,
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
+    charts.init_app(app)
     for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp, metrics.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf)

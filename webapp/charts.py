@@ -139,3 +139,34 @@ def _layout_horizontal(chart: Chart) -> Chart:
         chart.rects.append((LABEL_W, y + 3, round(w, 2), ROW_H - 6, 0, f"{label}: {chart.shown(value)}"))
         chart.row_labels.append((y + ROW_H / 2 + 4, label[:24], chart.shown(value), LABEL_W + w + 4))
     return chart
+
+
+def top_chart(id_: str, title: str, labels: list, values: list, label_name: str, unit: str = "") -> Chart:
+    """A horizontal bar per label (the top words, a column's top values)."""
+    return layout(
+        Chart(
+            id=id_,
+            title=title,
+            labels=[str(x) if x != "" else "(empty)" for x in labels],
+            series=[Series("Count", list(values))],
+            horizontal=True,
+            label_name=label_name,
+            unit=unit,
+        )
+    )
+
+
+def histogram_chart(id_: str, title: str, edges: list, counts: list, label_name: str) -> Chart:
+    """Vertical bars over the bins between ``edges`` (len(counts) + 1 of them)."""
+    labels = [f"{edges[i]:.4g} to {edges[i + 1]:.4g}" for i in range(len(counts))]
+    return layout(
+        Chart(
+            id=id_, title=title, labels=labels, series=[Series("Values", list(counts))], label_name=label_name
+        )
+    )
+
+
+def init_app(app) -> None:
+    """Templates draw result charts through these (the same code as the console's)."""
+    app.jinja_env.globals["top_chart"] = top_chart
+    app.jinja_env.globals["histogram_chart"] = histogram_chart
