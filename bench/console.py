@@ -1,0 +1,161 @@
+"""Console benchmarks (issue 16), in process against the bench's Redis:
+
+* search at 100,000 jobs against 100 (by parameter value and by id prefix): flat, goal <= 1.5x;
+* a rollup's cost per ended job (one EVALSHA) against one PING round trip (no goal: the worker
+  line of bench/workers.py carries the effect on jobs/s);
+* a /metrics scrape with 100,000 job ends in the rollups, against its 50 ms budget.
+"""
+
+import statistics
+import time
+import uuid
+
+import redis
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from bench.harness import Row, Settings
+from jobs import rollups
+from webapp import create_app, search_index
+from webapp.queues import RUNNER
+
+ADMIN = {"Authorization": "Basic YWRtaW46YmVuY2g="}  # admin:bench
+SMALL, LARGE = 100, 100_000
+REQUESTS = 40
+CHUNK = 5_000
+SCRAPE_BUDGET_MS = 50.0
+
+
+def _app(settings: Settings):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": settings.redis_url,
+            "ADMIN_USER": "admin",
+            "ADMIN_PASSWORD": "bench",
+            "RATE_LIMIT": "off",
+        }
+    )
+
+
+def _fill_index(connection, jobs: int) -> str:
+    """``jobs`` primes jobs with limit 7 in the search index; real job hashes for the newest page."""
+    prefix = uuid.uuid4().hex[:6]
+    now = time.time()
+    ids = [f"{prefix}-{uuid.uuid4()}" for _ in range(jobs)]
+    for start in range(0, jobs, CHUNK):
+        pipe = connection.pipeline(transaction=False)
+        for i, job_id in enumerate(ids[start : start + CHUNK]):
+            search_index.add(pipe, job_id, "primes", {"limit": 7}, now - start - i, 7 * 86400)
+        pipe.execute()
+    pipe = connection.pipeline(transaction=False)
+    for job_id in ids[:30]:
+        job = Job.create(
+            RUNNER,
+            args=("primes", {"limit": 7}),
+            id=job_id,
+            connection=connection,
+            serializer=JSONSerializer,
+            meta={"task": "primes"},
+            origin="low",
+        )
+        job.set_status(JobStatus.FINISHED, pipeline=pipe)
+        job.save(pipeline=pipe)
+    pipe.execute()
+    return prefix
+
+
+def _median_ms(client, path: str) -> float:
+    client.get(path, headers=ADMIN)  # templates compiled, connections open: not part of the figure
+    times = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        response = client.get(path, headers=ADMIN)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(times)
+
+
+def _search_rows(settings: Settings, app) -> list[Row]:
+    connection = redis.Redis.from_url(settings.redis_url)
+    by_value = Row(
+        f"Console search by parameter: {LARGE:,} jobs vs {SMALL}", "ms", higher_is_better=False, goal=1.5
+    )
+    by_id = Row(
+        f"Console search by id prefix: {LARGE:,} jobs vs {SMALL}", "ms", higher_is_better=False, goal=1.5
+    )
+    client = app.test_client()
+    measured = {}
+    for jobs in (SMALL, LARGE):
+        connection.flushdb()
+        prefix = _fill_index(connection, jobs)
+        measured[jobs] = [
+            [
+                _median_ms(client, "/admin/search?task=primes&param=limit&value=7")
+                for _ in range(settings.rounds)
+            ],
+            [_median_ms(client, f"/admin/search?id={prefix}") for _ in range(settings.rounds)],
+        ]
+    by_value.subject, by_id.subject = measured[LARGE]
+    by_value.baseline, by_id.baseline = measured[SMALL]
+    connection.flushdb()
+    return [by_value, by_id]
+
+
+def _rollup_rows(settings: Settings, app) -> list[Row]:
+    connection = redis.Redis.from_url(settings.redis_url)
+    cost = Row(
+        "Rollup: one job's end (one EVALSHA) vs one PING round trip (no goal)", "µs", higher_is_better=False
+    )
+    calls = 2000
+    for _ in range(settings.rounds):
+        started = time.perf_counter()
+        for i in range(calls):
+            rollups.record(
+                connection,
+                task="primes",
+                queue="low",
+                outcome="finished",
+                run=0.01 * (i % 50),
+                wait=0.001 * (i % 30),
+            )
+        cost.subject.append((time.perf_counter() - started) / calls * 1e6)
+        started = time.perf_counter()
+        for _ in range(calls):
+            connection.ping()
+        cost.baseline.append((time.perf_counter() - started) / calls * 1e6)
+
+    connection.flushdb()
+    scrape = Row(
+        f"GET /metrics with {LARGE:,} job ends in the rollups vs its {SCRAPE_BUDGET_MS:.0f} ms budget",
+        "ms",
+        higher_is_better=False,
+        goal=1.0,
+    )
+    now = time.time()
+    tasks = ["countdown", "primes", "csv_profile", "word_frequency", "url_words", "thumbnails"]
+    for start in range(0, LARGE, CHUNK):
+        pipe = connection.pipeline(transaction=False)
+        for i in range(start, start + CHUNK):
+            rollups.record(
+                pipe,
+                task=tasks[i % len(tasks)],
+                queue=("high", "default", "low")[i % 3],
+                outcome=rollups.OUTCOMES[i % 3],
+                run=(i % 997) / 10,
+                wait=(i % 89) / 10,
+                when=now - (i % 2880) * 60,
+            )  # spread over the last 2 days
+        pipe.execute()
+    client = app.test_client()
+    for _ in range(settings.rounds):
+        scrape.subject.append(_median_ms(client, "/metrics"))
+        scrape.baseline.append(SCRAPE_BUDGET_MS)
+    connection.flushdb()
+    return [cost, scrape]
+
+
+def run(settings: Settings) -> list[Row]:
+    app = _app(settings)
+    return _search_rows(settings, app) + _rollup_rows(settings, app)
