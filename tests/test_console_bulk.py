@@ -40,6 +40,8 @@ def test_the_count_follows_the_filter(client, failed):
     assert count_shown(client, "status=failed&since=2000-01-01T00:00&until=2100-01-01T00:00") == 12
     assert count_shown(client, "status=failed&since=2100-01-01T00:00") == 0
     assert count_shown(client, "status=stopped") == 0
+    page = client.get("/admin/bulk?status=failed", headers=ADMIN).get_data(as_text=True)
+    assert '<th scope="row">TaskInputError</th><td class="num">12</td>' in page  # why they failed
 
 
 def confirm(client, action: str, matched: int, **filters):

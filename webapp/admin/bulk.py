@@ -55,12 +55,14 @@ def parse_filter(values) -> bulk.Filter:
     return bulk.Filter(status, task, queue, error, since, until)
 
 
-def _form_page(values, error=None, matched=None, status=200):
+def _form_page(values, error=None, matched=None, errors=None, status=200):
     return render_template(
         "admin/bulk.html",
         values=values,
         error=error,
         matched=matched,
+        errors=errors,
+        error_sample=bulk.ERROR_SAMPLE,
         statuses=list(bulk.SELECTABLE),
         tasks=list(TASKS),
         queue_names=QUEUE_NAMES,
@@ -77,7 +79,10 @@ def bulk_page():
         flt = parse_filter(values)
     except FilterError as exc:
         return _form_page(values, str(exc), status=400)
-    return _form_page(values, matched=bulk.count(get_redis(), flt, QUEUE_NAMES))
+    connection = get_redis()
+    found = bulk.matching(connection, flt, QUEUE_NAMES)
+    errors = bulk.error_classes(connection, [job_id for job_id, _ in found])
+    return _form_page(values, matched=len(found), errors=errors.most_common())
 
 
 @bp.post("/bulk")
