@@ -1,6 +1,7 @@
 """Bulk retry or delete of ended jobs chosen by a filter, as an RQ job (so 10,000 jobs never hold a
-request). The console counts the matches with ``count`` and enqueues ``run``; ``run`` reports its
-progress through jobs/progress.py (``job.meta["progress"]``), which the console's progress page reads.
+request). The console counts the matches with ``matching`` (and why they ended with
+``error_classes``) and enqueues ``run``, which reports its progress through jobs/progress.py
+(``job.meta["progress"]``), read by the console's progress page.
 
 Candidates come from RQ's registries (failed, which also holds stopped jobs, and canceled) of the
 named queues, read in batches of ``BATCH`` ids; each batch's fields (and, for an error-class filter,
