@@ -42,20 +42,28 @@ class Chart:
     x_ticks: list = field(default_factory=list)  # (x, text)
     rects: list = field(default_factory=list)  # (x, y, w, h, series index, tooltip)
     lines: list = field(default_factory=list)  # (series index, "x,y x,y ...")
+    dots: list = field(default_factory=list)  # (x, y, series index, tooltip): a line's points
     row_labels: list = field(default_factory=list)  # horizontal: (y, text, value text)
 
     def shown(self, value) -> str:
-        if value is None:
-            return "—"
-        text = self.format.format(value)
-        return f"{text} {self.unit}".strip() if self.unit and self.unit != "jobs" else text
+        """A value as the table writes it (its unit is in the caption)."""
+        return "—" if value is None else self.format.format(value)
+
+    def tip(self, label: str, series: str, value) -> str:
+        """A bar's or point's tooltip: the label, the series, the value with its unit."""
+        return f"{label}: {series} {self.shown(value)} {self.unit}".rstrip()
+
+    #: the table leaves out labels with no value (no jobs in that stretch of time) and lists the
+    #: newest first; a top-N chart keeps every row in its order
+    sparse_table: bool = True
 
     @property
     def rows(self) -> list:
         """The table's rows: (label, [value text per series])."""
-        return [
-            (label, [self.shown(s.values[i]) for s in self.series]) for i, label in enumerate(self.labels)
-        ]
+        indexes = range(len(self.labels))
+        if self.sparse_table and not self.horizontal:
+            indexes = [i for i in reversed(indexes) if any(s.values[i] for s in self.series)]
+        return [(self.labels[i], [self.shown(s.values[i]) for s in self.series]) for i in indexes]
 
 
 def nice_top(value: float) -> float:
@@ -81,9 +89,7 @@ def layout(chart: Chart) -> Chart:
     else:
         peak = max((v for s in chart.series for v in s.values if v is not None), default=0)
     top = chart.top_value = nice_top(peak)
-    chart.y_ticks = [
-        (TOP + plot_h - plot_h * f, chart.format.format(top * f)) for f in (0, 0.25, 0.5, 0.75, 1)
-    ]
+    chart.y_ticks = [(TOP + plot_h - plot_h * f, f"{top * f:.3g}") for f in (0, 0.25, 0.5, 0.75, 1)]
     step = plot_w / n
     every = max(1, math.ceil(n / X_TICKS))
     chart.x_ticks = [
@@ -99,7 +105,7 @@ def layout(chart: Chart) -> Chart:
                 h = plot_h * value / top
                 if h > 0:
                     base -= h
-                    tip = f"{label}: {s.name} {chart.shown(value)}"
+                    tip = chart.tip(label, s.name, value)
                     chart.rects.append(
                         (
                             round(LEFT + step * i + (step - bar_w) / 2, 2),
@@ -111,14 +117,16 @@ def layout(chart: Chart) -> Chart:
                         )
                     )
     else:
+        chart.dots = []
         for k, s in enumerate(chart.series):
             points = [
-                f"{LEFT + step * (i + 0.5):.1f},{TOP + plot_h - plot_h * v / top:.1f}"
+                (round(LEFT + step * (i + 0.5), 1), round(TOP + plot_h - plot_h * v / top, 1), i, v)
                 for i, v in enumerate(s.values)
                 if v is not None
             ]
-            if points:
-                chart.lines.append((k, " ".join(points)))
+            if len(points) > 1:
+                chart.lines.append((k, " ".join(f"{x},{y}" for x, y, _, _ in points)))
+            chart.dots += [(x, y, k, chart.tip(chart.labels[i], s.name, v)) for x, y, i, v in points]
     return chart
 
 
@@ -161,7 +169,12 @@ def histogram_chart(id_: str, title: str, edges: list, counts: list, label_name:
     labels = [f"{edges[i]:.4g} to {edges[i + 1]:.4g}" for i in range(len(counts))]
     return layout(
         Chart(
-            id=id_, title=title, labels=labels, series=[Series("Values", list(counts))], label_name=label_name
+            id=id_,
+            title=title,
+            labels=labels,
+            series=[Series("Values", list(counts))],
+            label_name=label_name,
+            sparse_table=False,
         )
     )
 

@@ -57,15 +57,14 @@ def charts_for(buckets: list, span: str) -> list[Chart]:
                 Series(o.capitalize(), [b.count(o) for b in buckets])
                 for o in ("finished", "failed", "stopped")
             ],
-            unit="jobs",
         ),
         percentiles("run", "Run time", [b.run for b in buckets]),
         percentiles("wait", "Wait from enqueue to start", [b.wait for b in buckets]),
         chart(
             "busy",
             "Workers busy (average)",
-            [Series("Workers busy", [round(b.busy, 2) for b in buckets])],
-            unit="workers",
+            [Series("Workers busy", [b.busy for b in buckets])],
+            format="{:.2g}",
         ),
     ]
 
