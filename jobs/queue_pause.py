@@ -117,3 +117,13 @@ class PausableQueue(Queue):
             time.sleep(min(timeout, PAUSED_POLL_SECONDS))
             raise DequeueTimeout(timeout, [q.key for q in queues])
         return super().dequeue_any(open_queues, timeout, connection, *args, **kwargs)
+
+
+class SkipsPausedQueues:
+    """Worker mixin: its queues are PausableQueues (by name, so RQ builds them with the worker's
+    serializer; ``rq worker`` hands over plain Queues)."""
+
+    def __init__(self, queues, *args, **kwargs):
+        queues = [queues] if isinstance(queues, str | Queue) else queues
+        kwargs["queue_class"] = PausableQueue
+        super().__init__([q if isinstance(q, str) else q.name for q in queues], *args, **kwargs)

@@ -35,7 +35,7 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from jobs.joblog import append_line
-from jobs.worker import record_abandoned
+from jobs.rollup_hooks import record_abandoned
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from rq.registry import (
 )
 from rq.serializers import JSONSerializer
 
-from jobs.worker import RSS_FIELD
+from jobs.worker_memory import RSS_FIELD
 
 #: RQ's registries by the status they hold; "queued" is the queue itself, and RQ keeps stopped jobs
 #: in the failed registry
