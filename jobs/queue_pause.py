@@ -5,9 +5,10 @@
   ``jobdeck:pause:all`` with the same TTL.
 * One queue: ``jobdeck:pause:queue:<name>`` (reason and end, expiring at the end).
   ``PausableQueue.dequeue_any`` (RQ's public class method that every worker dequeues through; the
-  Jobdeck worker uses this queue class) leaves paused queues out. A worker already blocked waiting
-  on a queue when it is paused can still take one job from it; a resumed queue is listened to again
-  within the worker's dequeue timeout (``--worker-ttl`` - 15 s).
+  Jobdeck worker uses this queue class) leaves paused queues out, reading them at most once a
+  second. A worker already blocked waiting on a queue when it is paused (or that read the pauses
+  within that second) can still take one job from it; a resumed queue is listened to again within
+  the worker's dequeue timeout (``--worker-ttl`` - 15 s).
 """
 
 import json
@@ -22,6 +23,9 @@ ALL_KEY = "jobdeck:pause:all"
 #: how long a worker whose every queue is paused waits before it looks again
 PAUSED_POLL_SECONDS = 5
 REASON_LIMIT = 200
+#: how long a worker trusts what it last read of the queue pauses (it dequeues once per job)
+PAUSES_CACHE_SECONDS = 1.0
+_seen: dict = {}  # queue names -> (monotonic time read, names paused)
 
 
 def queue_key(name: str) -> str:
@@ -75,11 +79,13 @@ def pause_queue(connection, name: str, reason: str, until: float | None, by: str
     with connection.pipeline() as pipe:
         _write(connection, queue_key(name), pause, pipe)
         pipe.execute()
+    _seen.clear()  # this process sees its own change at once
     return pause
 
 
 def resume_queue(connection, name: str) -> None:
     connection.delete(queue_key(name))
+    _seen.clear()
 
 
 def current(connection, queue_names) -> dict[str, Pause]:
@@ -104,13 +110,23 @@ def notice_for(connection, queue_name: str) -> Pause | None:
     return pauses.get("all") or pauses.get(queue_name)
 
 
+def paused_queues(connection, names: tuple) -> set:
+    """Which of ``names`` are paused: one MGET, at most once per PAUSES_CACHE_SECONDS."""
+    now = time.monotonic()
+    seen = _seen.get(names)
+    if seen is None or now - seen[0] > PAUSES_CACHE_SECONDS:
+        found = connection.mget([queue_key(n) for n in names]) if names else []
+        seen = _seen[names] = (now, {n for n, raw in zip(names, found, strict=True) if raw is not None})
+    return seen[1]
+
+
 class PausableQueue(Queue):
-    """RQ's queue, whose ``dequeue_any`` skips paused queues (one MGET per dequeue)."""
+    """RQ's queue, whose ``dequeue_any`` skips paused queues."""
 
     @classmethod
     def dequeue_any(cls, queues, timeout, connection, *args, **kwargs):
-        paused = connection.mget([queue_key(q.name) for q in queues]) if queues else []
-        open_queues = [q for q, p in zip(queues, paused, strict=True) if p is None]
+        paused = paused_queues(connection, tuple(q.name for q in queues))
+        open_queues = [q for q in queues if q.name not in paused]
         if not open_queues:
             if timeout is None:  # burst mode: nothing to take now
                 return None
