@@ -9,7 +9,7 @@ When a job ends (jobs/worker.py, and the cleanup that fails a lost worker's job)
 * the all-time totals ``jobdeck:roll:total:<dim>`` (what /metrics exports as counters).
 
 Each bucket is a small hash: one count per outcome, a run-time and a wait-time histogram over the
-fixed ``BOUNDS`` (only the buckets hit are stored) and the two sums. Its size therefore depends on
+fixed ``BOUNDS`` (only the buckets hit are stored) and the two sums (in whole microseconds). Its size therefore depends on
 how many distinct outcomes and histogram buckets were hit, never on how many jobs ended: at most
 ``MAX_FIELDS`` fields, so a dimension costs at most ``MAX_FIELDS`` fields per minute and per hour
 (docs/operations.md gives the bytes, measured by tests/test_rollups.py).
@@ -90,10 +90,10 @@ def record(
         MINUTE_KEEP + MINUTE,
         HOUR_KEEP + HOUR,
         outcome,
-        "" if run is None else bucket_index(run),
-        repr(run or 0.0),
-        "" if wait is None else bucket_index(wait),
-        repr(wait or 0.0),
+        "" if run is None else f"r{bucket_index(run)}",
+        round((run or 0.0) * 1e6),
+        "" if wait is None else f"w{bucket_index(wait)}",
+        round((wait or 0.0) * 1e6),
         *dims,
     ]
     _RECORD(keys=keys, args=args, client=connection)
@@ -133,15 +133,15 @@ class Bucket:
     def add_fields(self, fields: dict) -> None:
         for raw_name, raw_value in fields.items():
             name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
-            value = float(raw_value)
+            value = int(raw_value)
             if name == "rs":
-                self.run_sum += value
+                self.run_sum += value / 1e6  # stored in whole microseconds
             elif name == "ws":
-                self.wait_sum += value
+                self.wait_sum += value / 1e6
             elif name[0] in "rw" and name[1:].isdigit() and int(name[1:]) < len(BOUNDS):
-                (self.run if name[0] == "r" else self.wait)[int(name[1:])] += int(value)
+                (self.run if name[0] == "r" else self.wait)[int(name[1:])] += value
             elif name in OUTCOMES:
-                self.counts[name] = self.counts.get(name, 0) + int(value)
+                self.counts[name] = self.counts.get(name, 0) + value
 
     def add(self, other: "Bucket") -> None:
         for name, n in other.counts.items():
