@@ -134,3 +134,22 @@ def test_the_viewer_sees_everything_and_is_refused_every_action(viewer_page, liv
     assert response.status == 200
     refused = viewer_page.request.post(f"{live_server}/rq/requeue/default", headers={"Origin": live_server})
     assert refused.status == 403
+
+
+def test_result_charts_pass_axe(app, browser, live_server, shots):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{live_server}/tasks/word_frequency")
+    page.fill("textarea[name=text]", "the queue runs the job and the job ends " * 20)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
+    run_worker(app)
+    found = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.reload()
+        page.locator("#picture-top-words svg").wait_for()
+        found.extend(serious_violations(page))
+    page.emulate_media(color_scheme="light")
+    page.screenshot(path=str(shots / "result-word-chart.png"), full_page=True)
+    page.close()
+    assert found == []
