@@ -79,5 +79,9 @@ def test_overview_charts_and_tables_show_the_jobs(client, ran):
     assert "Last day: 3 finished, 2 failed" in task_page
     other = client.get("/admin/?span=90d&dim=t:countdown", headers=VIEWER).get_data(as_text=True)
     assert "Last 90 days: 0 finished, 0 failed" in other
+    table = page[page.index('id="by-dimension"') :]
+    assert '<a href="/admin/?dim=t:primes&amp;span=hour">Task primes</a></th>' in table
+    assert '<a href="/admin/bulk?status=failed&amp;task=primes">2</a>' in table
+    assert "Over 90 days, choose a queue or task" in other
     assert client.get("/admin/?span=year", headers=VIEWER).status_code == 404
     assert client.get("/admin/?dim=t:nope", headers=VIEWER).status_code == 404

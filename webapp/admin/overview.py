@@ -1,5 +1,6 @@
 """/admin/: the queues now, the pauses, charts over time from the rollups, the newest audit entries."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import abort, render_template, request
@@ -25,6 +26,51 @@ def dimension_choices(connection) -> list[tuple[str, str]]:
         *((rollups.queue_dim(q), f"Queue {q}") for q in QUEUE_NAMES),
         *((rollups.task_dim(t), f"Task {t}") for t in tasks),
     ]
+
+
+#: spans the per-dimension table is read for (90 days of hourly buckets for every task is
+#: thousands of reads per task: the charts of one task cover it)
+TABLE_SPANS = ("hour", "day", "week")
+
+
+@dataclass
+class DimRow:
+    dim: str
+    label: str
+    finished: int
+    failed: int
+    stopped: int
+    run_p50: float | None
+    run_p95: float | None
+    wait_p50: float | None
+    wait_p95: float | None
+
+
+def dimension_table(connection, dims: list[tuple[str, str]], span: str) -> list[DimRow]:
+    """One row per queue and task over ``span``: counts and percentiles (tasks with no jobs left out)."""
+    rows = []
+    for dim, label in dims:
+        if dim == rollups.ALL:
+            continue
+        total = rollups.Bucket(0, 0)
+        for bucket in rollups.series(connection, dim, span):
+            total.add(bucket)
+        if not any(total.counts.values()) and dim.startswith("t:"):
+            continue
+        rows.append(
+            DimRow(
+                dim,
+                label,
+                total.count("finished"),
+                total.count("failed"),
+                total.count("stopped"),
+                _seconds(rollups.quantile(total.run, 0.5)),
+                _seconds(rollups.quantile(total.run, 0.95)),
+                _seconds(rollups.quantile(total.wait, 0.5)),
+                _seconds(rollups.quantile(total.wait, 0.95)),
+            )
+        )
+    return rows
 
 
 def _seconds(value):
@@ -90,5 +136,6 @@ def overview():
         spans=rollups.SPANS,
         dim=dim,
         dims=choices,
+        dim_rows=dimension_table(connection, choices, span) if span in TABLE_SPANS else None,
         audit_entries=audit.recent(10),
     )
