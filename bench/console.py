@@ -101,8 +101,8 @@ def _search_rows(settings: Settings, app) -> list[Row]:
     large = _fill_index(connection, "primes", LARGE)
     gc.collect()
     for _ in range(settings.rounds):
-        by_value.baseline.append(_median_ms(client, "/admin/search?task=countdown&param=limit&value=7"))
-        by_value.subject.append(_median_ms(client, "/admin/search?task=primes&param=limit&value=7"))
+        by_value.baseline.append(_median_ms(client, "/admin/search?task=countdown&value=7"))
+        by_value.subject.append(_median_ms(client, "/admin/search?task=primes&value=7"))
         by_id.baseline.append(_median_ms(client, f"/admin/search?id={small}"))
         by_id.subject.append(_median_ms(client, f"/admin/search?id={large}"))
     connection.flushdb()

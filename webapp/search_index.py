@@ -3,14 +3,16 @@
 * every job id in one sorted set of equal scores, so an id prefix is a lexical range
   (ZRANGEBYLEX), beside the same ids by time, which prunes it;
 * per task, the job ids by submit time;
-* per task, parameter and value token, the job ids by time; parameter ``*`` holds every parameter.
+* per task and value token (of any of its parameters), the job ids by time.
 
 A value's tokens (``tokens``): the whole value, lower-cased (a file name, a number written one way:
-``3`` and ``3.0`` alike, a URL), and its pieces split on anything but letters, digits, ``.`` and
-``-`` (a URL's host, its path segments, words). So "a URL contains example.org" and "a file name is
-report.csv" are one sorted-set read each: the time to answer depends on the page size, not on how
-many jobs there are. Budget: at most ``MAX_TOKENS`` tokens per job of at most ``TOKEN_LIMIT``
-characters; a string longer than ``LONG_TEXT`` (pasted text) is not indexed.
+``3`` and ``3.0`` alike, a URL), and its pieces of at least ``MIN_PIECE`` characters split on
+anything but letters, digits, ``.`` and ``-`` (a URL's host, its path segments, words; not its
+scheme). So "a URL contains example.org" and "a file name is report.csv" are one sorted-set read
+each: the time to answer depends on the page size, not on how many jobs there are. Budget: at most
+``MAX_TOKENS`` tokens per job of at most ``TOKEN_LIMIT`` characters; a string longer than
+``LONG_TEXT`` (pasted text) is not indexed. Memory: docs/operations.md (measured), kept for the
+failure TTL.
 """
 
 import math
@@ -20,10 +22,12 @@ from pathlib import Path
 
 IDS_KEY = "jobdeck:idx:ids"
 TIMES_KEY = "jobdeck:idx:times"
-MAX_TOKENS = 32
+MAX_TOKENS = 16
 TOKEN_LIMIT = 100
 LONG_TEXT = 300
-ANY_PARAM = "*"
+MIN_PIECE = 3
+#: pieces that every URL has, so they find nothing in particular
+NOT_PIECES = frozenset({"http", "https", "www"})
 _PIECES = re.compile(r"[^\w.-]+")
 #: how many index entries older than the longest job TTL a search prunes at most
 PRUNE_BATCH = 1000
@@ -35,8 +39,8 @@ def task_key(task: str) -> str:
     return f"jobdeck:idx:task:{task}"
 
 
-def value_key(task: str, param: str, token: str) -> str:
-    return f"jobdeck:idx:v:{task}:{param}:{token}"
+def value_key(task: str, token: str) -> str:
+    return f"jobdeck:idx:v:{task}:{token}"
 
 
 def normalize(value) -> str | None:
@@ -64,23 +68,17 @@ def tokens(value) -> list[str]:
         return []
     found = [whole]
     if isinstance(value, str | dict):
-        found += [piece for piece in _PIECES.split(whole) if piece and piece != whole]
+        found += [
+            piece
+            for piece in _PIECES.split(whole)
+            if len(piece) >= MIN_PIECE and piece != whole and piece not in NOT_PIECES
+        ]
     return found
 
 
 def index_keys(task: str, params: dict) -> list[str]:
-    keys: list[str] = []
-    seen = set()
-    for name, value in (params or {}).items():
-        for token in tokens(value):
-            for param in (str(name)[:TOKEN_LIMIT], ANY_PARAM):
-                key = value_key(task, param, token)
-                if key not in seen:
-                    seen.add(key)
-                    keys.append(key)
-        if len(keys) >= 2 * MAX_TOKENS:
-            break
-    return [task_key(task), *keys[: 2 * MAX_TOKENS]]
+    found = dict.fromkeys(token for value in (params or {}).values() for token in tokens(value))
+    return [task_key(task), *(value_key(task, token) for token in list(found)[:MAX_TOKENS])]
 
 
 def add(pipe, job_id: str, task: str, params: dict, when: float, ttl: int) -> None:
@@ -115,15 +113,15 @@ def _as_number(text: str):
 
 
 def by_value(
-    connection, task: str, param: str | None, value: str, offset: int, count: int, max_age: int
+    connection, task: str, value: str, offset: int, count: int, max_age: int
 ) -> tuple[list[str], int]:
-    """Newest-first job ids of ``task`` whose ``param`` (any, when None) has the value token, and
-    how many there are; without a value, all of the task's jobs."""
+    """Newest-first job ids of ``task`` with a parameter whose value (or a piece of it) is
+    ``value``, and how many there are; without a value, all of the task's jobs."""
     if value.strip():
         token = normalize(_as_number(value.strip()))
         if token is None:
             return [], 0
-        key = value_key(task, param or ANY_PARAM, token)
+        key = value_key(task, token)
     else:
         key = task_key(task)
     pipe = connection.pipeline(transaction=False)

@@ -46,7 +46,6 @@ def search_page():
     page = args.get("page", 1, type=int) or 1
     id_prefix = args.get("id", "").strip()
     task = args.get("task", "")
-    param = args.get("param", "").strip() or None
     value = args.get("value", "")
     error, rows, total, searched, has_next = None, [], None, False, False
     max_age = current_app.config["FAILURE_TTL"]
@@ -67,7 +66,7 @@ def search_page():
             error = "Choose one of the tasks."
         else:
             ids, total = search_index.by_value(
-                connection, task, param, value, (page - 1) * PER_PAGE, PER_PAGE, max_age
+                connection, task, value, (page - 1) * PER_PAGE, PER_PAGE, max_age
             )
             has_next = page * PER_PAGE < total
             rows = _rows(connection, ids)
