@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.support import RedisServer, WorkerProcess  # noqa: E402
+from scripts.processes import CHROMIUM, CHROMIUM_ARGS, RedisServer, WorkerProcess  # noqa: E402
 from webapp import create_app  # noqa: E402
 
 SHOWN_AT = """

@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 from bench.harness import Row, Settings
 from jobs import rollups
 from webapp import create_app, search_index
-from webapp.queues import RUNNER
+from webapp.submission import RUNNER
 
 ADMIN = {"Authorization": "Basic YWRtaW46YmVuY2g="}  # admin:bench
 SMALL, LARGE = 100, 100_000

@@ -13,13 +13,13 @@ from pathlib import Path
 import redis
 from rq import Worker
 
-from tests.support import ROOT, RedisServer, WebProcess, procfile_command, wait_until
+from scripts.processes import ROOT, RedisServer, WebProcess, procfile_command, wait_until
 
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "test-secret"  # what WebProcess gives the site
 PROCFILE_WEB_WORKERS = 2  # the Procfile's ${WEB_CONCURRENCY:-2}
 
-__all__ = ["RedisServer", "wait_until"]  # for the benchmarks, from tests/support.py
+__all__ = ["RedisServer", "wait_until"]  # for the benchmarks, from scripts/processes.py
 
 
 @dataclass

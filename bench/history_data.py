@@ -11,7 +11,7 @@ from rq.serializers import JSONSerializer
 
 from bench.harness import SECRET_KEY
 from webapp import history
-from webapp.queues import RUNNER, describe
+from webapp.submission import RUNNER, describe
 
 REAL_ROWS = 20
 CHUNK = 10_000

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
-from tests.support import RedisServer, WebProcess  # noqa: E402
+from scripts.processes import RedisServer, WebProcess  # noqa: E402
 
 WARM_UP = 10
 

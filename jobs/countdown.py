@@ -3,8 +3,8 @@
 import logging
 import time
 
-from jobs.errors import whole_number
 from jobs.progress import report
+from jobs.validators import whole_number
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,11 @@ from itertools import islice, repeat
 from jobs import csv_fast
 from jobs.csv_rules import HUGE, THOUSANDS, fits_a_float, histogram, top_values
 from jobs.errors import TaskInputError
+from jobs.outputs import save_output
 from jobs.progress import report
-from jobs.taskio import check_upload, decode_text, human_size, read_upload, save_output
+from jobs.sizes import human_size
+from jobs.text_decoding import decode_text
+from jobs.uploads import check_upload, read_upload
 
 log = logging.getLogger(__name__)
 

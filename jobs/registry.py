@@ -3,9 +3,17 @@
 Adding a task means one module in ``jobs/`` (with ``validate(params)`` and ``run(params)``), one
 entry here and one form in ``webapp/forms.py``. The web side reads these specs without importing
 the task modules, so heavy imports (Pillow, ...) stay in the workers.
+
+``JOBDECK_TASKS`` adds tasks from elsewhere (the tests' fault probe, for one): a comma-separated
+list of module names, each defining ``TASKS``, a list of ``TaskSpec``. They are loaded when this
+module is imported, so the site and every worker started with the same environment agree.
 """
 
+import importlib
+import os
 from dataclasses import dataclass
+
+from jobs.queue_names import DEFAULT_QUEUE
 
 
 @dataclass(frozen=True)
@@ -14,7 +22,7 @@ class TaskSpec:
     title: str
     description: str
     module: str  # dotted path of the module with validate() and run()
-    queue: str = "default"
+    queue: str = DEFAULT_QUEUE
     timeout: int = 600  # seconds; RQ stops the job after this long
     retry_max: int = 0  # extra attempts after a failure
     retry_intervals: tuple[int, ...] = ()  # seconds between attempts
@@ -90,17 +98,33 @@ TASKS: dict[str, TaskSpec] = {
             result_kind="why",
             listed=False,
         ),
-        TaskSpec(
-            name="fault_probe",
-            title="Fault probe",
-            description="Test support: records each run in Redis, then waits; retried once if lost.",
-            module="jobs.fault_probe",
-            timeout=60,
-            retry_max=1,
-            listed=False,
-        ),
     ]
 }
+
+
+def load_extra_tasks(modules: str) -> None:
+    """Adds the ``TASKS`` of each module named in ``modules`` (comma-separated) to the registry.
+
+    A module that cannot be imported, has no list of ``TaskSpec``, or names a task that exists
+    already stops the process with one line naming the module: a site and workers that silently
+    disagree on the tasks would be worse.
+    """
+    for name in filter(None, (part.strip() for part in modules.split(","))):
+        try:
+            specs = importlib.import_module(name).TASKS
+        except Exception as error:  # any failure to load is the same fault: a bad JOBDECK_TASKS
+            raise RuntimeError(
+                f"JOBDECK_TASKS: cannot load {name}: {type(error).__name__}: {error}"
+            ) from None
+        if not isinstance(specs, list | tuple) or not all(isinstance(s, TaskSpec) for s in specs):
+            raise RuntimeError(f"JOBDECK_TASKS: {name}.TASKS must be a list of jobs.registry.TaskSpec")
+        clashes = [spec.name for spec in specs if spec.name in TASKS]
+        if clashes or len({spec.name for spec in specs}) < len(specs):
+            raise RuntimeError(f"JOBDECK_TASKS: {name} defines task {(clashes or ['twice'])[0]!r} again")
+        TASKS.update((spec.name, spec) for spec in specs)
+
+
+load_extra_tasks(os.environ.get("JOBDECK_TASKS", ""))
 
 
 def get_task(name: str) -> TaskSpec | None:

@@ -21,9 +21,8 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from redis.commands.core import Script
+from jobs.redis_scripts import ROLLUP_RECORD
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +37,6 @@ OUTCOMES = ("finished", "failed", "stopped", "retried")
 MAX_FIELDS = len(OUTCOMES) + 2 * len(BOUNDS) + 2
 DIMS_KEY = "jobdeck:roll:dims"
 ALL = "all"
-
-# bytes, so no client is needed for its SHA; each call names its client
-_RECORD = Script(None, (Path(__file__).parent / "lua" / "rollup_record.lua").read_bytes())
 
 
 def task_dim(task: str) -> str:
@@ -96,7 +92,7 @@ def record(
         round((wait or 0.0) * 1e6),
         *dims,
     ]
-    _RECORD(keys=keys, args=args, client=connection)
+    ROLLUP_RECORD(keys=keys, args=args, client=connection)
 
 
 def record_job(connection, job, outcome: str) -> None:

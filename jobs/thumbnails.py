@@ -8,9 +8,12 @@ import io
 import logging
 import zipfile
 
-from jobs.errors import TaskInputError, parse_decimal
+from jobs.errors import TaskInputError
+from jobs.file_names import safe_name
+from jobs.outputs import save_output
 from jobs.progress import report
-from jobs.taskio import MAX_FILES, check_upload, read_upload, safe_name, save_output
+from jobs.uploads import MAX_FILES, check_upload, read_upload
+from jobs.validators import parse_decimal
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,10 @@ from rq import Queue, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs.errors import TaskInputError, whole_number
+from jobs import statuses
+from jobs.errors import TaskInputError
 from jobs.progress import report
+from jobs.validators import whole_number
 from jobs.why_work import APPROACHES, key
 
 MIN_SECONDS = 1
@@ -68,7 +70,7 @@ def _run_demo_job_here(connection, job_id: str) -> None:
     SimpleWorker here picks it up.
     """
     job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
-    if job.get_status(refresh=True).value != "queued":
+    if job.get_status(refresh=True).value != statuses.QUEUED:
         return
     queue = Queue(job.origin, connection=connection, serializer=JSONSerializer)
     SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(
@@ -83,7 +85,7 @@ def _watch_progress(connection, job_id: str, deadline: float, seen: list) -> Non
         progress = (job.meta or {}).get("progress") or {}
         if 0 < progress.get("done", 0) < progress.get("total", 0):
             seen.append(progress)
-        if job.get_status(refresh=False).value in ("finished", "failed", "stopped", "canceled"):
+        if job.get_status(refresh=False).value in statuses.ENDED:
             return
         time.sleep(0.02)
 

@@ -10,9 +10,12 @@ import logging
 import re
 from collections import Counter
 
-from jobs.errors import TaskInputError, parse_decimal
+from jobs.errors import TaskInputError
+from jobs.outputs import save_output
 from jobs.progress import report
-from jobs.taskio import check_upload, decode_text, read_upload, save_output
+from jobs.text_decoding import decode_text
+from jobs.uploads import check_upload, read_upload
+from jobs.validators import parse_decimal
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 
-from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until  # noqa: E402
+from scripts.processes import RedisServer, WebProcess, WorkerProcess, wait_until  # noqa: E402
 
 
 def main(seconds: int) -> None:

@@ -1,14 +1,16 @@
 // Progressive enhancement only: every page works without this file.
-// - Job page: polls GET /api/jobs/<id> and updates the page in place (the <noscript> meta refresh is
-//   for browsers without JavaScript); swaps in the server-rendered article when the status changes.
+// The site's facts come from the page, never from a copy here: the active statuses from
+// <body data-active-statuses>, every URL from a data-*-url attribute.
+// - Job page: polls the job's JSON (data-api-url) and updates the page in place (the <noscript>
+//   meta refresh is for browsers without JavaScript); swaps in the server-rendered article when the
+//   status changes.
 // - /jobs: the same for rows still running.
 // - Task forms: fills the time zone field from the browser.
 "use strict";
 (function () {
-  var ACTIVE = { queued: true, scheduled: true, deferred: true, started: true };
+  var ACTIVE = {}; // filled from <body data-active-statuses> by start()
   var FAST_MS = 500; // at most 2 requests a second per page
   var SLOW_MS = 5000; // at least one every 5 s while the job is active
-  var ENDED_TITLES = { finished: "Done", failed: "Failed", stopped: "Stopped", canceled: "Canceled" };
 
   function byId(id) {
     return document.getElementById(id);
@@ -148,7 +150,8 @@
 
   function JobPage(article) {
     this.article = article;
-    this.apiUrl = article.getAttribute("data-api-url") || "/api/jobs/" + article.getAttribute("data-job-id");
+    this.apiUrl = article.getAttribute("data-api-url");
+    this.endedWord = null; // the title's first word once the job has ended, from the server's rendering
     this.title = article.getAttribute("data-title") || "Job";
     this.status = article.getAttribute("data-status");
     this.signature = null;
@@ -296,6 +299,7 @@
       self.article.innerHTML = fresh.innerHTML;
       self.article.setAttribute("data-status", fresh.getAttribute("data-status"));
       self.status = fresh.getAttribute("data-status");
+      self.endedWord = fresh.getAttribute("data-ended-word");
       if (doc.title && ACTIVE[self.status]) document.title = doc.title;
       self.setRefreshNote();
       self.logCount = null;
@@ -315,7 +319,7 @@
     clearInterval(this.clock);
     if (this.notifyButton) this.notifyButton.remove();
     if (!job) return;
-    var word = ENDED_TITLES[job.status] || job.status;
+    var word = this.endedWord || job.status;
     document.title = word + ": " + this.title + " · Jobdeck";
     var message = job.status === "finished" ? "The job is done." : job.error || "The job ended: " + job.status + ".";
     this.announcer.textContent = word + ": " + this.title + ". " + message;
@@ -352,7 +356,7 @@
     var row = this.rows[this.index % this.rows.length];
     this.index += 1;
     var id = row.getAttribute("data-job-id");
-    return getJSON("/api/jobs/" + encodeURIComponent(id)).then(function (job) {
+    return getJSON(row.getAttribute("data-api-url")).then(function (job) {
       if (job.gone) {
         row.setAttribute("data-status", "expired");
         self.setStatus(row, "expired");
@@ -438,10 +442,13 @@
   // ---------------------------------------------------------------- start
 
   function start() {
+    (document.body.getAttribute("data-active-statuses") || "").split(" ").forEach(function (status) {
+      if (status) ACTIVE[status] = true;
+    });
     fillTimezones();
     var noscripts = document.querySelectorAll("head noscript");
     var article = byId("job");
-    if (article && article.getAttribute("data-job-id")) {
+    if (article && article.getAttribute("data-api-url")) {
       if (ACTIVE[article.getAttribute("data-status")]) {
         for (var i = 0; i < noscripts.length; i++) noscripts[i].remove();
         window.jobdeckPage = new JobPage(article);
@@ -450,7 +457,7 @@
     }
     var table = document.querySelector("table.jobs");
     if (table) {
-      var rows = Array.prototype.filter.call(table.querySelectorAll("tr[data-job-id]"), function (row) {
+      var rows = Array.prototype.filter.call(table.querySelectorAll("tr[data-api-url]"), function (row) {
         return ACTIVE[row.getAttribute("data-status")];
       });
       if (rows.length) window.jobdeckHistory = new HistoryPage(rows, table);

@@ -1,7 +1,20 @@
+import os
+
+# The test-only tasks join the registry before anything imports it; worker and web subprocesses
+# inherit the variable, so they know the same tasks.
+os.environ["JOBDECK_TASKS"] = "tests.tasks.fault_probe"
+
+import signal
+
 import pytest
 import redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
 
-from tests.support import TEST_CONFIG, RedisServer, WorkerProcess, reap_workers
+from jobs import url_words
+from jobs.queue_names import QUEUE_NAMES
+from scripts.processes import RedisServer, WorkerProcess, reap_workers
+from tests.helpers import TEST_CONFIG
 from webapp import create_app
 
 
@@ -50,3 +63,27 @@ def worker(redis_url, tmp_path):
     process = WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def run_jobs(connection):
+    """Runs the queued jobs to their end, here and now: a burst ``SimpleWorker`` on the site's queues
+    with the JSON serializer, as the Procfile's worker would, minus its process. For every test where
+    the process is not the point (faults, timing and live pages keep the ``worker`` fixture)."""
+
+    def run() -> None:
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        worker = SimpleWorker(list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
+        try:
+            worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        finally:
+            for sig, handler in handlers.items():  # the worker installs its own; Ctrl-C stays pytest's
+                signal.signal(sig, handler)
+
+    return run
+
+
+@pytest.fixture
+def local_fetches_allowed(monkeypatch):
+    """url_words may fetch from this machine (in-process jobs and workers started later read it)."""
+    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")

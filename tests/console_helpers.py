@@ -5,10 +5,12 @@ import base64
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from jobs.worker import Worker
-from tests.support import TEST_CONFIG
-from webapp.queues import QUEUE_NAMES, enqueue_task, get_redis
+from tests.helpers import TEST_CONFIG
+from webapp.redis_connection import get_redis
+from webapp.submission import enqueue_task
 
 CONSOLE_CONFIG = {
     **TEST_CONFIG,

@@ -25,9 +25,11 @@ from rq.serializers import JSONSerializer
 
 from jobs import primes, thumbnails, url_words, why_measure, word_frequency
 from jobs.errors import TaskInputError
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from jobs.runner import load_task_module
-from webapp.queues import QUEUE_NAMES
+from tests.helpers import job_id_from
+from webapp.start_time import MAX_AHEAD, MAX_AHEAD_MINUTES, MAX_AHEAD_SECONDS
 
 CASES = 1000
 FUZZ = settings(
@@ -40,7 +42,6 @@ FUZZ = settings(
     ],
     print_blob=True,
 )
-MAX_DELAY_MINUTES = 7 * 24 * 60
 
 # --- strategies ----------------------------------------------------------------------------------
 TEXT = st.text(st.characters(codec="utf-8"), max_size=24)
@@ -85,8 +86,8 @@ START_KINDS = ["soon", "past", "too-far", "edge-min", "edge-max"]
 OPTIONS = st.just({}) | st.fixed_dictionaries(
     {},
     optional={
-        "priority": st.one_of(st.sampled_from(["", " ", "high", "default", "low", "urgent", "HIGH"]), TEXT),
-        "start_in": st.one_of(st.just(""), integer_text(1, MAX_DELAY_MINUTES)),
+        "priority": st.one_of(st.sampled_from(["", " ", *QUEUE_NAMES, "urgent", "HIGH"]), TEXT),
+        "start_in": st.one_of(st.just(""), integer_text(1, MAX_AHEAD_MINUTES)),
         "start_at": st.one_of(st.sampled_from(START_KINDS + ["", " "]), TEXT),
         "timezone": st.one_of(st.sampled_from(ZONES + BAD_ZONES + ["", " "]), TEXT),
     },
@@ -157,14 +158,14 @@ def option_errors(options: dict) -> set[str]:
     """The option fields that must show an error, from the form's stated rules."""
     errors = set()
     priority = options.get("priority")
-    if not blank(priority) and priority not in ("high", "default", "low"):
+    if not blank(priority) and priority not in QUEUE_NAMES:
         errors.add("priority")
     start_in = options.get("start_in")
     start_in_value = None
     if not blank(start_in):
         with contextlib.suppress(ValueError):
             start_in_value = int(start_in)
-        if not int_ok(start_in, 1, MAX_DELAY_MINUTES):
+        if not int_ok(start_in, 1, MAX_AHEAD_MINUTES):
             errors.add("start_in")
     tz = options.get("timezone")
     if not blank(tz) and zone(tz) is None:
@@ -182,7 +183,7 @@ def option_errors(options: dict) -> set[str]:
                 when_utc = when.replace(tzinfo=tz_for_start).astimezone(UTC) if tz_for_start else None
             except OverflowError:
                 when_utc = None
-            if start_in_value or when_utc is None or not now < when_utc <= now + timedelta(days=7):
+            if start_in_value or when_utc is None or not now < when_utc <= now + MAX_AHEAD:
                 errors.add("start_at")
     return errors
 
@@ -388,7 +389,7 @@ def test_fuzz_task_form(client, connection, task):
                 assert field_error(page, name), (name, page[:3000])
         else:
             assert response.status_code == 303, page[:3000]
-            job_id = response.headers["Location"].rsplit("/", 1)[-1]
+            job_id = job_id_from(response)
             check_accepted_job(connection, job_id, task, options)
             accepted.append(job_id)
 
@@ -410,7 +411,7 @@ def test_fuzz_why_form(client, connection):
         response = client.post("/why", data=data)
         if int_ok(data.get("seconds"), why_measure.MIN_SECONDS, why_measure.MAX_SECONDS):
             assert response.status_code == 303
-            job_id = response.headers["Location"].rsplit("/", 1)[-1]
+            job_id = job_id_from(response)
             job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
             assert job.meta["params"]["base_url"] == "http://localhost"  # never taken from the form
             accepted.append(job_id)
@@ -443,7 +444,7 @@ def make_job(app, connection, state: str, owner: str) -> str:
     from rq.job import JobStatus
 
     with app.test_request_context():
-        from webapp.queues import enqueue_task
+        from webapp.submission import enqueue_task
 
         at = datetime.now(UTC) + timedelta(hours=1) if state == "scheduled" else None
         job = enqueue_task(TASKS["countdown"], {"seconds": 5}, owner, at=at)
@@ -561,7 +562,7 @@ NEAR_VALID = st.builds(
         {},
         optional={
             "priority": st.sampled_from([*QUEUE_NAMES, None, "urgent"]),
-            "start_in": st.one_of(st.integers(1, 7 * 24 * 3600), st.integers(-5, 10**7)),
+            "start_in": st.one_of(st.integers(1, MAX_AHEAD_SECONDS), st.integers(-5, 10**7)),
         },
     ),
 )
@@ -623,7 +624,7 @@ def test_fuzz_api_submit_json(client, connection):
             if body.get("priority") is not None:
                 assert job.origin == body["priority"]
             if body.get("start_in") is not None:
-                assert isinstance(body["start_in"], int) and 1 <= body["start_in"] <= 7 * 24 * 3600
+                assert isinstance(body["start_in"], int) and 1 <= body["start_in"] <= MAX_AHEAD_SECONDS
                 assert job.get_status().value == "scheduled"
             accepted.append(job.id)
 
@@ -797,7 +798,7 @@ def test_unknown_and_malformed_job_ids_are_404_everywhere(client, connection):
 
 
 def test_wrong_methods_are_405_with_allow(client):
-    job_id = client.post("/tasks/countdown", data={"seconds": "3"}).headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(client.post("/tasks/countdown", data={"seconds": "3"}))
     cases = [
         ("PUT", "/tasks/countdown", {"GET", "POST"}),
         ("DELETE", f"/jobs/{job_id}", {"GET"}),

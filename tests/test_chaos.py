@@ -15,9 +15,12 @@ from collections import Counter
 
 import pytest
 
-from tests.support import WorkerProcess, wait_until
-from tests.test_faults import FAST, api, page, runs, submit
-from webapp.jobview import ACTIVE, LOST
+from jobs.statuses import ACTIVE
+from scripts.processes import WorkerProcess, wait_until
+from tests.helpers import FAST, api, page
+from tests.helpers import submit_as_browser as submit
+from tests.tasks import fault_probe
+from webapp.job_view import LOST
 
 SEED = int(os.environ.get("JOBDECK_CHAOS_SEED", "20240606"))  # set it to try other runs
 JOBS = 300
@@ -89,7 +92,7 @@ def test_random_worker_kills_never_lose_a_job_silently(client, connection, redis
     for job_id, body in final.items():
         again = api(client, job_id)  # an ended job stays as it ended
         assert (again["status"], again["result"]) == (body["status"], body["result"]), job_id
-        ran = runs(connection, job_id)  # {"attempt:1": 1, ...}; an attempt killed early ran none
+        ran = fault_probe.runs(connection, job_id)  # {"attempt:1": 1, ...}; an attempt killed early ran none
         assert all(count == 1 for count in ran.values()), (job_id, ran)  # never twice in one attempt
         shown = ATTEMPT.search(page(client, job_id))
         shown = int(shown.group(1)) if shown else 1

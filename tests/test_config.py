@@ -1,7 +1,8 @@
 """REDIS_URL in its three forms (redis://, rediss:// with TLS and a password, redis+sentinel://), read
 the same way by the site (create_app) and by the Procfile's worker (``rq worker --config
-webapp.config``, through RQ's own settings reader). The parsing tests need no server; the last two
-run a job through a real TLS redis-server and a real Sentinel on loopback."""
+jobs.settings --connection-class jobs.redis_url.RedisFromUrl``, through RQ's own settings reader).
+The parsing tests need no server; the last two run a job through a real TLS redis-server and a
+real Sentinel on loopback."""
 
 import json
 import os
@@ -15,13 +16,16 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.support import ROOT, WorkerProcess, free_port, wait_until
-from webapp import create_app, redis_url
+from jobs import redis_url
+from scripts.processes import ROOT, WorkerProcess, free_port, wait_until
+from webapp import create_app
 
 DESCRIBE = """
 import json
 from rq.cli.helpers import get_redis_from_config, read_config_file
-from webapp import config, create_app
+from jobs import settings
+from jobs.redis_url import RedisFromUrl
+from webapp import create_app
 
 def describe(client):
     pool = client.connection_pool
@@ -37,9 +41,11 @@ def describe(client):
             for s in pool.sentinel_manager.sentinels]
     return out
 
-worker = get_redis_from_config(read_config_file("webapp.config"))
-site = create_app({"SECRET_KEY": "x", "RATE_LIMIT": "off"}).extensions["jobdeck"]["redis"]
-print(json.dumps({"worker": describe(worker), "site": describe(site), "rq_url": config.REDIS_URL}))
+worker = get_redis_from_config(read_config_file("jobs.settings"), RedisFromUrl)
+app = create_app({"SECRET_KEY": "x", "RATE_LIMIT": "off"})
+site = app.extensions["jobdeck"]["redis"]
+print(json.dumps({"worker": describe(worker), "site": describe(site), "rq_url": settings.REDIS_URL,
+                  "app_url": app.config["REDIS_URL"]}))
 """
 
 
@@ -56,7 +62,7 @@ def both_sides(url: str, **env) -> dict:
 
 def test_a_plain_url_goes_to_rq_as_it_is():
     sides = both_sides("redis://:pa%40ss@cache.internal:6380/3")
-    assert sides["rq_url"] == "redis://:pa%40ss@cache.internal:6380/3"
+    assert sides["rq_url"] == sides["app_url"] == "redis://:pa%40ss@cache.internal:6380/3"
     for side in ("worker", "site"):
         assert sides[side] | {"connection": None} == {
             "connection": None,
@@ -85,7 +91,7 @@ def test_rediss_with_a_password_and_a_ca_file_uses_tls_that_checks_the_certifica
 def test_a_sentinel_url_gives_both_sides_the_same_master_sentinels_and_passwords():
     url = "redis+sentinel://:master-pw@10.0.0.5:26379,10.0.0.6,[fd00::7]:26380/jobs-master/2?ssl=true&sentinel_ssl=true&ssl_ca_certs=/ca.pem"
     sides = both_sides(url, JOBDECK_REDIS_SENTINEL_PASSWORD="sentinel-pw")
-    assert sides["rq_url"] is None  # so that RQ reads its SENTINEL setting instead
+    assert sides["rq_url"] == sides["app_url"] == url  # the URL itself on both sides
     for side in ("worker", "site"):
         described = sides[side]
         assert described["service"] == "jobs-master"
@@ -112,11 +118,11 @@ def test_a_sentinel_url_without_tls_and_the_parsed_target():
     assert target == redis_url.SentinelTarget(
         sentinels=[("sentinel-a", 5000), ("sentinel-b", 26379)], master="mymaster"
     )
-    settings = redis_url.rq_sentinel_settings("redis+sentinel://s1/mymaster/1")
-    assert settings["INSTANCES"] == [("s1", 26379)] and settings["DB"] == 1 and settings["SSL"] is False
-    assert settings["CONNECTION_KWARGS"] == {"connection_class": redis_url.SentinelConnection}
-    assert settings["SENTINEL_KWARGS"] == {"password": None}
-    assert redis_url.rq_sentinel_settings("rediss://h:1/0") is None
+    target = redis_url.parse_sentinel("redis+sentinel://s1/mymaster/1")
+    assert target.sentinels == [("s1", 26379)] and target.db == 1 and target.ssl is False
+    assert redis_url.parse_sentinel("rediss://h:1/0") is None
+    client = redis_url.connect("redis+sentinel://s1/mymaster/1")
+    assert client.connection_pool.connection_class is redis_url.SentinelConnection
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import pytest
 from rq.job import Job
 
 from jobs import queue_pause
+from scripts.processes import wait_until
 from tests.console_helpers import ADMIN, CONSOLE_CONFIG, enqueue, run_worker
-from tests.support import wait_until
 from webapp import create_app
 
 

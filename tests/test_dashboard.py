@@ -5,7 +5,7 @@ import base64
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.support import wait_until
+from scripts.processes import wait_until
 from webapp import create_app, dashboard
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}

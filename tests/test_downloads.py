@@ -8,14 +8,14 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs import storage
+from jobs.queue_names import QUEUE_NAMES
+from tests.helpers import job_id_from
 from webapp import create_app
 
 
 def run_queued_jobs(connection):
     """Runs what is queued in this process with a real (non-forking) RQ worker, then returns."""
-    queues = [
-        Queue(name, connection=connection, serializer=JSONSerializer) for name in ("high", "default", "low")
-    ]
+    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in QUEUE_NAMES]
     SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(burst=True)
 
 
@@ -27,7 +27,7 @@ def finished_job(client, connection):
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(response)
     run_queued_jobs(connection)
     assert client.get(f"/api/jobs/{job_id}").get_json()["status"] == "finished"
     return job_id

@@ -16,49 +16,19 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import fault_probe
-from jobs.registry import get_task
-from jobs.runner import load_task_module
-from tests.support import RedisServer, WebProcess, WorkerProcess, wait_until
+from scripts.processes import RedisServer, WebProcess, WorkerProcess, wait_until
+from tests.helpers import FAST, api, page
+from tests.helpers import submit_as_browser as submit
+from tests.tasks import fault_probe
 from webapp import create_app, lost_workers
-from webapp.jobview import LOST, LOST_BEFORE_START, readable_error
-from webapp.queues import enqueue_task, read_job
-
-#: shorter heartbeats and maintenance than the Procfile's, for the tests that are not about them
-FAST = ["--job-monitoring-interval", "1", "--maintenance-interval", "2", "--worker-ttl", "17"]
-
-
-def submit(client, task: str, params: dict, priority: str | None = None) -> str:
-    """Submit as this browser: through the API, or (for the unlisted fault probe, which the API
-    refuses) through the site's own enqueue, under the browser's owner id."""
-    spec = get_task(task)
-    if spec.listed:
-        response = client.post("/api/jobs", json={"task": task, "params": params, "priority": priority})
-        assert response.status_code == 202, response.get_data(as_text=True)
-        return response.get_json()["id"]
-    with client.session_transaction() as session:
-        owner = session.setdefault("owner", "fault-tests")
-    with client.application.test_request_context():
-        return enqueue_task(spec, load_task_module(task).validate(params), owner, priority=priority).id
-
-
-def api(client, job_id: str) -> dict:
-    return client.get(f"/api/jobs/{job_id}").get_json()
-
-
-def page(client, job_id: str) -> str:
-    return client.get(f"/jobs/{job_id}").get_data(as_text=True)
+from webapp.job_reads import read_job
+from webapp.job_view import LOST, LOST_BEFORE_START, readable_error
+from webapp.lost_workers import QueuePlace
 
 
 def status_in_redis(connection, job_id: str) -> str:
     """The status as stored, read without the site (whose reads may settle a lost job)."""
     return Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status().value
-
-
-def runs(connection, job_id: str) -> dict[str, int]:
-    """How often the fault probe's side effect ran, per attempt."""
-    found = connection.hgetall(fault_probe.key(job_id))
-    return {k.decode(): int(v) for k, v in found.items()}
 
 
 def assert_lost_page(client, job_id: str) -> None:
@@ -84,7 +54,7 @@ def test_worker_killed_mid_job_is_reported_lost_within_90_s_and_a_retried_task_f
     plain = submit(client, "countdown", {"seconds": 600})
     retried = submit(client, "fault_probe", {"seconds": 5}, priority="high")
     wait_until(
-        lambda: status_in_redis(connection, plain) == "started" and runs(connection, retried),
+        lambda: status_in_redis(connection, plain) == "started" and fault_probe.runs(connection, retried),
         timeout=30,
         message="both jobs to start",
     )
@@ -114,7 +84,7 @@ def test_worker_killed_mid_job_is_reported_lost_within_90_s_and_a_retried_task_f
         retried_after = time.monotonic() - killed_at
         html = page(client, retried)
         assert "Attempt 2 of 2." in html and "Probe ran (attempt 2)." in html
-        assert runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
+        assert fault_probe.runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
         print(
             f"\nProcfile settings: job page said 'lost' {page_after:.1f} s after the kill; "
             f"the retried job (page never opened) finished {retried_after:.1f} s after it"
@@ -134,11 +104,11 @@ def test_killed_work_horse_fails_the_job_as_lost_or_retries_it(client, connectio
         assert_lost_page(client, plain)
 
         retried = submit(client, "fault_probe", {"seconds": 4})
-        wait_until(lambda: runs(connection, retried), timeout=20, message="the probe's first run")
+        wait_until(lambda: fault_probe.runs(connection, retried), timeout=20, message="the probe's first run")
         os.kill(worker.horse_pid(), signal.SIGKILL)
         wait_until(lambda: api(client, retried)["status"] == "finished", timeout=30, message="the retry")
         assert "Attempt 2 of 2." in page(client, retried)
-        assert runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
+        assert fault_probe.runs(connection, retried) == {"attempt:1": 1, "attempt:2": 1}
     finally:
         worker.stop()
 
@@ -190,7 +160,7 @@ def test_job_taken_off_its_queue_by_a_lost_worker_is_queued_again(
         wait_until(lambda: api(client, job_id)["status"] == "finished", timeout=20)
     finally:
         worker.stop()
-    assert runs(connection, job_id) == {"attempt:1": 1}
+    assert fault_probe.runs(connection, job_id) == {"attempt:1": 1}
     assert any("was lost before starting it" in line for line in api(client, job_id)["log"])
 
 
@@ -218,7 +188,7 @@ def test_one_look_finds_an_expired_entry_an_orphan_and_the_queue_position(client
     assert lost_workers.look(connection, jobs[ids[1]]) == lost_workers.Look(True, False, 0)
 
     connection.hset(first.key, "status", "started")  # not queued: no orphan, position not looked up
-    assert lost_workers.look(connection, first) == lost_workers.Look(True, False, lost_workers.UNKNOWN)
+    assert lost_workers.look(connection, first) == lost_workers.Look(True, False, None, queued=False)
     # the page and the API still show the position they found in the same call
     connection.zrem("rq:wip:default", "other:e2")
     assert "next in line" in page(client, ids[1])
@@ -236,22 +206,29 @@ def test_a_job_on_a_queue_the_site_does_not_know_is_still_settled_and_placed(cli
     assert api(client, ids[1])["status"] == "queued"
     assert "1 job ahead" in page(client, ids[1])
     with client.application.test_request_context():
-        assert [read_job(job_id).position for job_id in ids] == [0, 1]
+        assert [read_job(job_id).place for job_id in ids] == [QueuePlace(0), QueuePlace(1)]
         assert connection.lrem(queue.key, 0, ids[0]) == 1
-        assert read_job(ids[0]).position is None  # orphaned: seen once, requeued only once seen again
+        assert read_job(ids[0]).place == QueuePlace(
+            None
+        )  # orphaned: seen once, requeued only once seen again
     assert connection.keys(f"jobdeck:orphan:{ids[0]}:*")  # the first sighting, as on the site's queues
 
 
-def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection):
-    """A worker killed while cleaning registries leaves RQ's 15-minute lock; the site does not wait."""
-    key = "rq:clean_registries:default"
-    connection.set(key, 1, ex=lost_workers.RQ_LOCK_SECONDS)  # a live worker, cleaning right now
+def test_a_dead_workers_registry_lock_is_taken_over_once_stale(connection, monkeypatch):
+    """A worker killed while cleaning registries leaves RQ's 15-minute lock; the site takes it over
+    once it has seen it held for STALE_AFTER seconds, and never takes a lock it holds itself."""
+    monkeypatch.setattr(lost_workers, "STALE_AFTER", 1)
+    queue = Queue("default", connection=connection)
+    assert queue.acquire_maintenance_lock()  # a worker, cleaning right now (then lost)
     assert not lost_workers.acquire_cleaning_lock(connection, "default")
-    connection.set(key, 1, ex=lost_workers.RQ_LOCK_SECONDS - lost_workers.STALE_AFTER - 1)
-    assert lost_workers.acquire_cleaning_lock(connection, "default")
-    assert connection.ttl(key) <= lost_workers.CLEAN_LOCK_SECONDS
+    wait_until(
+        lambda: lost_workers.acquire_cleaning_lock(connection, "default"),
+        timeout=10,
+        message="the stale lock to be taken over",
+    )
+    assert connection.ttl(queue.registry_cleaning_key) <= lost_workers.CLEAN_LOCK_SECONDS
     assert not lost_workers.acquire_cleaning_lock(connection, "default")  # the site's own, held
-    connection.delete(key)
+    queue.release_maintenance_lock()
     assert lost_workers.acquire_cleaning_lock(connection, "default")
 
 

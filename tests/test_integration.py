@@ -1,48 +1,38 @@
-"""The whole path with real processes: form -> RQ -> the Procfile's worker -> job page."""
+"""The whole path: form -> RQ -> the Procfile's worker (a real process) -> job page; and a bad job
+through RQ, run in process."""
 
-import re
+from rq import Queue
+from rq.serializers import JSONSerializer
 
-from tests.support import wait_until
-
-
-def job_id_from(response) -> str:
-    assert response.status_code == 303
-    match = re.fullmatch(r"/jobs/([0-9a-f-]{36})", response.headers["Location"])
-    assert match, response.headers["Location"]
-    return match.group(1)
+from scripts.processes import wait_until
+from tests.helpers import page, submit_countdown
 
 
 def test_countdown_runs_through_the_worker_and_the_page_follows(client, worker):
-    job_id = job_id_from(client.post("/tasks/countdown", data={"seconds": "2"}))
+    job_id = submit_countdown(client, 2)
 
-    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert 'http-equiv="refresh"' in page
-    assert "<progress" in page
+    html = page(client, job_id)
+    assert 'http-equiv="refresh"' in html
+    assert "<progress" in html
 
     def finished_page():
-        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+        text = page(client, job_id)
         return text if "status-finished" in text else None
 
-    page = wait_until(finished_page, timeout=20, message="the job page to show the result")
-    assert 'http-equiv="refresh"' not in page
-    assert "Waited 2 seconds." in page
-    assert 'value="100"' in page
+    html = wait_until(finished_page, timeout=20, message="the job page to show the result")
+    assert 'http-equiv="refresh"' not in html
+    assert "Waited 2 seconds." in html
+    assert 'value="100"' in html
 
 
-def test_a_failing_job_shows_a_readable_error_not_a_traceback(client, connection, worker):
+def test_a_failing_job_shows_a_readable_error_not_a_traceback(client, connection, run_jobs):
     # Enqueued straight through RQ with a bad parameter: the worker re-validates it.
-    from rq import Queue
-    from rq.serializers import JSONSerializer
-
     job = Queue("default", connection=connection, serializer=JSONSerializer).enqueue(
         "jobs.runner.execute", "countdown", {"seconds": 0}, meta={"task": "countdown"}
     )
-
-    def failed_page():
-        text = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-        return text if "status-failed" in text else None
-
-    page = wait_until(failed_page, timeout=20, message="the job to fail")
-    assert "Seconds must be between 1 and 3600." in page
-    assert "Traceback" not in page
-    assert 'http-equiv="refresh"' not in page
+    run_jobs()
+    html = page(client, job.id)
+    assert "status-failed" in html
+    assert "Seconds must be between 1 and 3600." in html
+    assert "Traceback" not in html
+    assert 'http-equiv="refresh"' not in html

@@ -1,4 +1,4 @@
-"""Job lifecycle with a real worker: cancel, stop, retry, edit, delete, schedule, priorities, logs, ETA."""
+"""Job lifecycle with a real worker (in process where the process is not the point): cancel, stop, retry, edit, delete, schedule, priorities, logs, ETA."""
 
 import re
 from dataclasses import replace
@@ -9,22 +9,13 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs.registry import get_task
-from tests.support import wait_until
-from webapp.queues import enqueue_task
-
-
-def submit(client, seconds, **extra):
-    response = client.post("/tasks/countdown", data={"seconds": str(seconds), **extra})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
-def page_of(client, job_id):
-    return client.get(f"/jobs/{job_id}").get_data(as_text=True)
+from scripts.processes import wait_until
+from tests.helpers import job_id_from, page, submit_countdown
+from webapp.submission import enqueue_task
 
 
 def status_of(client, job_id):
-    return re.search(r'id="job-status"[^>]*>([a-z]+)<', page_of(client, job_id)).group(1)
+    return re.search(r'id="job-status"[^>]*>([a-z]+)<', page(client, job_id)).group(1)
 
 
 def wait_status(client, job_id, status, timeout=20):
@@ -38,20 +29,20 @@ def fetch(connection, job_id):
 
 
 def test_stop_a_running_job_and_the_page_says_stopped_by_you(client, worker):
-    job_id = submit(client, 60)
+    job_id = submit_countdown(client, 60)
     wait_status(client, job_id, "started")
     response = client.post(f"/jobs/{job_id}/stop", follow_redirects=True)
     assert "Stop requested" in response.get_data(as_text=True)
     wait_status(client, job_id, "stopped")
-    page = page_of(client, job_id)
-    assert "Stopped by you" in page
-    assert 'http-equiv="refresh"' not in page
+    html = page(client, job_id)
+    assert "Stopped by you" in html
+    assert 'http-equiv="refresh"' not in html
 
 
 def test_cancel_a_scheduled_job_and_it_never_runs(app, client, connection, worker):
-    job_id = submit(client, 1, start_in="1")
+    job_id = submit_countdown(client, 1, start_in="1")
     assert status_of(client, job_id) == "scheduled"
-    assert "starts in" in page_of(client, job_id)
+    assert "starts in" in page(client, job_id)
     with client.session_transaction() as session:
         owner = session["owner"]
     with app.test_request_context():  # one more, due in 2 s, to watch the scheduler pass it by
@@ -84,32 +75,33 @@ def test_scheduled_jobs_start_when_due(app, client, connection, worker):
     assert fetch(connection, job.id).started_at.replace(tzinfo=UTC) >= job.created_at.replace(tzinfo=UTC)
 
 
-def test_retry_a_failed_job_links_both_ways(app, client, connection, worker):
+def test_retry_a_failed_job_links_both_ways(app, client, connection, run_jobs):
     with client.session_transaction() as session:
         session["owner"] = "me"
     with app.test_request_context():
         failed = enqueue_task(get_task("countdown"), {"seconds": 0}, "me")  # fails its own validation
-    wait_status(client, failed.id, "failed")
-    assert "Seconds must be between 1 and 3600." in page_of(client, failed.id)
+    run_jobs()
+    assert status_of(client, failed.id) == "failed"
+    assert "Seconds must be between 1 and 3600." in page(client, failed.id)
     response = client.post(f"/jobs/{failed.id}/retry")
     assert response.status_code == 303
-    new_id = response.headers["Location"].rsplit("/", 1)[-1]
+    new_id = job_id_from(response)
     assert new_id != failed.id
-    assert f'Retry of <a href="/jobs/{failed.id}"' in page_of(client, new_id)
-    assert f'Retried as <a href="/jobs/{new_id}"' in page_of(client, failed.id)
+    assert f'Retry of <a href="/jobs/{failed.id}"' in page(client, new_id)
+    assert f'Retried as <a href="/jobs/{new_id}"' in page(client, failed.id)
 
 
 def test_a_task_with_a_retry_policy_shows_its_attempts(app, client, connection, worker):
     flaky = replace(get_task("countdown"), retry_max=2, retry_intervals=(1,))
     with app.test_request_context():
         job = enqueue_task(flaky, {"seconds": 0}, "me")
-    wait_until(lambda: "Attempt 2 of 3" in page_of(client, job.id), timeout=30, message="the second attempt")
+    wait_until(lambda: "Attempt 2 of 3" in page(client, job.id), timeout=30, message="the second attempt")
     wait_status(client, job.id, "failed", timeout=30)
-    assert "Attempt 3 of 3" in page_of(client, job.id)
+    assert "Attempt 3 of 3" in page(client, job.id)
 
 
 def test_another_browser_cannot_act_on_your_job(app, client):
-    job_id = submit(client, 30)
+    job_id = submit_countdown(client, 30)
     stranger = app.test_client()
     for action in ("cancel", "stop", "retry", "delete"):
         assert stranger.post(f"/jobs/{job_id}/{action}").status_code == 403
@@ -121,7 +113,7 @@ def test_another_browser_cannot_act_on_your_job(app, client):
 def test_the_admin_can_act_on_any_job(app, client):
     import base64
 
-    job_id = submit(client, 30)
+    job_id = submit_countdown(client, 30)
     admin = app.test_client()
     auth = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
     assert admin.post(f"/jobs/{job_id}/cancel", headers=auth).status_code == 303
@@ -129,11 +121,9 @@ def test_the_admin_can_act_on_any_job(app, client):
 
 
 def test_log_lines_and_eta_appear_while_running(client, worker):
-    job_id = submit(client, 8)
-    wait_until(
-        lambda: "Counting down 8 seconds" in page_of(client, job_id), timeout=20, message="the log line"
-    )
-    wait_until(lambda: "left." in page_of(client, job_id), timeout=10, message="an ETA")
+    job_id = submit_countdown(client, 8)
+    wait_until(lambda: "Counting down 8 seconds" in page(client, job_id), timeout=20, message="the log line")
+    wait_until(lambda: "left." in page(client, job_id), timeout=10, message="an ETA")
     client.post(f"/jobs/{job_id}/stop")
 
 
@@ -143,7 +133,7 @@ def test_eta_before_first_progress_is_an_estimate_from_recent_runs(app, client, 
 
     for seconds in (10, 12, 14):
         durations.record(connection, "countdown", seconds)
-    job_id = submit(client, 5)
+    job_id = submit_countdown(client, 5)
     job = fetch(connection, job_id)
     job.started_at = datetime.now(UTC) - timedelta(seconds=2)
     seconds, is_estimate = eta(job, "started", {})
@@ -151,13 +141,13 @@ def test_eta_before_first_progress_is_an_estimate_from_recent_runs(app, client, 
 
 
 def test_position_in_the_queue(client):
-    ids = [submit(client, 5) for _ in range(4)]
-    assert "next in line" in page_of(client, ids[0])
-    assert "3 jobs ahead" in page_of(client, ids[3])
+    ids = [submit_countdown(client, 5) for _ in range(4)]
+    assert "next in line" in page(client, ids[0])
+    assert "3 jobs ahead" in page(client, ids[3])
 
 
 def test_priority_puts_the_job_on_that_queue(client, connection):
-    job_id = submit(client, 5, priority="high")
+    job_id = submit_countdown(client, 5, priority="high")
     assert fetch(connection, job_id).origin == "high"
     assert client.post("/tasks/countdown", data={"seconds": "5", "priority": "urgent"}).status_code == 400
 
@@ -179,14 +169,14 @@ def test_bad_start_times_are_refused_with_a_message(client, connection, extra, m
 
 def test_start_at_is_read_in_the_users_time_zone(client, connection):
     local = datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo")) + timedelta(hours=2)
-    job_id = submit(client, 5, start_at=local.strftime("%Y-%m-%dT%H:%M"), timezone="Asia/Tokyo")
+    job_id = submit_countdown(client, 5, start_at=local.strftime("%Y-%m-%dT%H:%M"), timezone="Asia/Tokyo")
     score = connection.zscore("rq:scheduled:default", job_id)
     expected = local.replace(second=0, microsecond=0).timestamp()
     assert abs(score - expected) < 1
 
 
 def test_edit_and_resubmit_prefills_the_form(client):
-    job_id = submit(client, 37)
+    job_id = submit_countdown(client, 37)
     response = client.get(f"/jobs/{job_id}/edit")
     assert response.status_code == 303
     form = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -194,7 +184,7 @@ def test_edit_and_resubmit_prefills_the_form(client):
 
 
 def test_delete_removes_the_job_its_log_and_its_history_entry(client, connection):
-    job_id = submit(client, 5)
+    job_id = submit_countdown(client, 5)
     connection.rpush(f"jobdeck:log:{job_id}", "a line")
     response = client.post(f"/jobs/{job_id}/delete", follow_redirects=True)
     assert "Deleted the job" in response.get_data(as_text=True)
@@ -204,7 +194,7 @@ def test_delete_removes_the_job_its_log_and_its_history_entry(client, connection
 
 
 def test_a_timeout_is_explained_with_the_limit():
-    from webapp.jobview import readable_error
+    from webapp.job_view import readable_error
 
     text = "Traceback...\nrq.timeouts.JobTimeoutException: Task exceeded maximum timeout value (600 seconds)"
     assert readable_error(text, 600) == "The job was stopped after its 10-minute limit."

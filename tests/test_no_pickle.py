@@ -15,7 +15,7 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import DefaultSerializer, JSONSerializer
 
-from tests.support import ROOT, wait_until
+from scripts.processes import ROOT, wait_until
 from webapp import dashboard
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}

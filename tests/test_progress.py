@@ -7,7 +7,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import progress
-from tests.support import wait_until
+from scripts.processes import wait_until
 
 
 def make_job(connection) -> Job:

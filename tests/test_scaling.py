@@ -19,7 +19,8 @@ from rq import Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from tests.support import WorkerProcess, wait_until
+from scripts.processes import WorkerProcess, wait_until
+from tests.helpers import job_id_from
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +111,7 @@ def test_three_workers_sharing_only_redis_run_300_mixed_jobs_each_exactly_once(
             task, data, wanted = submission(i)
             response = client.post(f"/tasks/{task}", data=data, content_type="multipart/form-data")
             assert response.status_code == 303, response.get_data(as_text=True)[:500]
-            expected[response.headers["Location"].rsplit("/", 1)[-1]] = (task, wanted)
+            expected[job_id_from(response)] = (task, wanted)
         ids = list(expected)
 
         def all_ended():

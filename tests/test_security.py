@@ -14,13 +14,14 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.support import ROOT, TEST_CONFIG, free_port
+from jobs.queue_names import QUEUE_NAMES
+from scripts.processes import ROOT, free_port
+from tests.helpers import TEST_CONFIG, job_id_from, submit_countdown
 from webapp import create_app
 from webapp.ratelimit import KEY_PREFIX
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
 SAME_ORIGIN = {"Origin": "http://localhost"}
-QUEUES = ("high", "default", "low")
 
 
 def make_app(redis_url, **overrides):
@@ -33,13 +34,7 @@ def jobs_in_redis(connection) -> int:
 
 
 def queued(connection) -> int:
-    return sum(Queue(n, connection=connection, serializer=JSONSerializer).count for n in QUEUES)
-
-
-def submit(client, seconds="30", **kwargs) -> str:
-    response = client.post("/tasks/countdown", data={"seconds": seconds}, **kwargs)
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return response.headers["Location"].rsplit("/", 1)[-1]
+    return sum(Queue(n, connection=connection, serializer=JSONSerializer).count for n in QUEUE_NAMES)
 
 
 def csrf_token(client, path="/tasks/countdown") -> str:
@@ -99,7 +94,7 @@ def test_why_form_and_every_job_action_refuse_a_missing_or_wrong_csrf_token(csrf
     client = csrf_app.test_client()
     token = csrf_token(client)
     response = client.post("/tasks/countdown", data={"seconds": "30", "csrf_token": token})
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(response)
     before = jobs_in_redis(connection)
     targets = ["/why"] + [f"/jobs/{job_id}/{a}" for a in ("cancel", "stop", "retry", "delete")]
     for path in targets:
@@ -126,9 +121,9 @@ def test_the_api_and_the_dashboard_are_csrf_exempt_but_guarded_otherwise(csrf_ap
 # --- owners and ids ------------------------------------------------------------------------------
 def test_another_browser_cannot_act_on_or_download_a_job_but_the_admin_can(app, connection):
     owner = app.test_client()
-    job_id = submit(owner)
+    job_id = submit_countdown(owner)
     stranger = app.test_client()
-    submit(stranger)  # the stranger has an owner id of their own: still not this job's owner
+    submit_countdown(stranger)  # the stranger has an owner id of their own: still not this job's owner
     for action in ("cancel", "stop", "retry", "delete"):
         assert stranger.post(f"/jobs/{job_id}/{action}").status_code == 403, action
     assert stranger.get(f"/jobs/{job_id}/edit").status_code == 403
@@ -145,13 +140,13 @@ def test_another_browser_cannot_act_on_or_download_a_job_but_the_admin_can(app, 
 
 def test_job_ids_are_uuid4_on_every_way_in(app, connection):
     client = app.test_client()
-    ids = [submit(client)]
+    ids = [submit_countdown(client)]
     ids.append(
         client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}}).get_json()["id"]
     )
-    ids.append(client.post("/why", data={"seconds": "1"}).headers["Location"].rsplit("/", 1)[-1])
+    ids.append(job_id_from(client.post("/why", data={"seconds": "1"})))
     client.post(f"/jobs/{ids[0]}/cancel")
-    ids.append(client.post(f"/jobs/{ids[0]}/retry").headers["Location"].rsplit("/", 1)[-1])
+    ids.append(job_id_from(client.post(f"/jobs/{ids[0]}/retry")))
     assert len(set(ids)) == 4
     for job_id in ids:
         assert uuid.UUID(job_id).version == 4 and str(uuid.UUID(job_id)) == job_id
@@ -243,7 +238,7 @@ def assert_security_headers(response, where):
 def test_every_kind_of_response_carries_the_security_headers(redis_url):
     app = make_app(redis_url, RATE_LIMIT="1/minute", MAX_CONTENT_LENGTH=1024)
     client = app.test_client()
-    job_id = submit(client)
+    job_id = submit_countdown(client)
     elsewhere = {"REMOTE_ADDR": "10.0.0.7"}  # another client, with its own budget
     responses = {
         "catalog": client.get("/"),
@@ -285,7 +280,7 @@ def test_every_kind_of_response_carries_the_security_headers(redis_url):
 
 
 def test_site_pages_have_no_inline_scripts(client):
-    job_id = submit(client)
+    job_id = submit_countdown(client)
     for path in ["/", "/tasks/countdown", "/tasks/thumbnails", f"/jobs/{job_id}", "/jobs", "/why", "/nope"]:
         page = client.get(path).get_data(as_text=True)
         scripts = re.findall(r"<script\b[^>]*>", page)
@@ -347,7 +342,7 @@ def test_the_app_refuses_to_start_without_a_secret_key(redis_url):
 
 
 def test_the_procfile_web_server_exits_with_the_message_without_a_secret_key(redis_url):
-    from tests.support import procfile_command
+    from scripts.processes import procfile_command
 
     command = procfile_command("web")
     command[0] = os.path.join(os.path.dirname(sys.executable), command[0])
@@ -416,7 +411,7 @@ def test_the_api_token_is_compared_in_constant_time(redis_url, monkeypatch):
 # --- the rate limit ------------------------------------------------------------------------------
 def test_submissions_over_the_limit_get_a_429_page_with_retry_after(redis_url, connection):
     client = make_app(redis_url, RATE_LIMIT="4/minute").test_client()
-    first = submit(client)
+    first = submit_countdown(client)
     client.post(f"/jobs/{first}/cancel")
     assert client.post("/tasks/countdown", data={"seconds": "0"}).status_code == 400  # not counted
     assert client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}}).status_code == 202
@@ -443,9 +438,9 @@ def test_submissions_over_the_limit_get_a_429_page_with_retry_after(redis_url, c
 
 
 def test_the_default_limit_is_30_a_minute_and_off_disables_it(redis_url):
-    from webapp import config
+    from jobs import settings
 
-    assert os.environ.get("JOBDECK_RATE_LIMIT", "30/minute") == config.RATE_LIMIT
+    assert os.environ.get("JOBDECK_RATE_LIMIT", "30/minute") == settings.RATE_LIMIT
     client = make_app(redis_url, RATE_LIMIT="30/minute").test_client()
     statuses = [client.post("/tasks/countdown", data={"seconds": "3"}).status_code for _ in range(31)]
     assert statuses == [303] * 30 + [429]
@@ -474,32 +469,3 @@ def test_with_redis_down_the_limited_endpoints_answer_503_not_500():
     assert page.status_code == 503 and "not reachable" in page.get_data(as_text=True)
     api = client.post("/api/jobs", json={"task": "countdown", "params": {"seconds": 1}})
     assert api.status_code == 503 and "not reachable" in api.get_json()["error"]
-
-
-def test_the_sites_session_cookies_are_flasks_own_format(app, client):
-    """webapp.security.SessionInterface keeps its serializer and signer and takes short cuts for
-    plain sessions; its cookies must read as Flask's and Flask's as its, with and without a
-    fallback key."""
-    from datetime import UTC, datetime
-
-    from flask.sessions import SecureCookieSessionInterface
-
-    ours = app.session_interface.get_signing_serializer(app)
-    sessions = [
-        {"owner": "9f1c0e2a6b7d4c3e8a5f0b1d2c3e4f5a", "_permanent": True},
-        {"owner": "a" * 32, "csrf_token": "b" * 40, "jobs_seen_at": 1.7e9 + 0.25, "_permanent": True},
-        {"_flashes": [("message", "Stop requested.")], "owner": "é"},
-        {"when": datetime(2030, 1, 1, tzinfo=UTC), " t": "looks like a tag"},
-    ]
-    with app.app_context():
-        flasks = SecureCookieSessionInterface().get_signing_serializer(app)
-        for data in sessions:
-            assert flasks.loads(ours.dumps(data)) == data
-            assert ours.loads(flasks.dumps(data)) == data
-        app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
-        app.secret_key = "a new key"
-        rotated = app.session_interface.get_signing_serializer(app)
-        assert rotated is not ours
-        assert rotated.loads(flasks.dumps(sessions[0])) == sessions[0]  # signed with the old key
-        flasks_rotated = SecureCookieSessionInterface().get_signing_serializer(app)
-        assert flasks_rotated.loads(rotated.dumps(sessions[0])) == sessions[0]

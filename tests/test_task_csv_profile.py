@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jobs import csv_profile
 from jobs.csv_profile import profile_bytes, profile_text
 from jobs.errors import TaskInputError
-from tests.support import wait_until
+from tests.helpers import page_once_run, submit
 
 
 def columns_by_name(profile):
@@ -159,28 +159,13 @@ def test_property_matches_an_independent_csv_and_statistics_computation(body):
             assert col["type"] in ("text", "number")
 
 
-def finished_page(client, job_id):
-    def check():
-        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-        return text if ("status-finished" in text or "status-failed" in text) else None
-
-    return wait_until(check, timeout=30, message="the job to end")
-
-
-def submit(client, name, data):
-    response = client.post(f"/tasks/{name}", data=data, content_type="multipart/form-data")
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
-def test_through_the_worker_with_downloads(client, worker):
+def test_through_the_worker_with_downloads(client, run_jobs):
     data = b"city,population\nParis,2102650\nLyon,522250\nNice,\n"
     job_id = submit(client, "csv_profile", {"csv": (io.BytesIO(data), "cities.csv")})
-    page = finished_page(client, job_id)
-    assert "status-finished" in page
-    assert "Profiled 3 rows and 2 columns of cities.csv." in page
-    assert 'id="csv-profile"' in page and "2102650" in page
-    assert 'id="job-expiry"' in page
+    html = page_once_run(client, run_jobs, job_id, "finished")
+    assert "Profiled 3 rows and 2 columns of cities.csv." in html
+    assert 'id="csv-profile"' in html and "2102650" in html
+    assert 'id="job-expiry"' in html
     response = client.get(f"/jobs/{job_id}/files/profile.json")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
@@ -197,12 +182,11 @@ def test_through_the_worker_with_downloads(client, worker):
     ]
 
 
-def test_ragged_csv_fails_the_job_with_one_sentence(client, worker):
+def test_ragged_csv_fails_the_job_with_one_sentence(client, run_jobs):
     job_id = submit(client, "csv_profile", {"csv": (io.BytesIO(b"a,b\n1,2\n3\n"), "bad.csv")})
-    page = finished_page(client, job_id)
-    assert "status-failed" in page
-    assert "Row 3 has 1 field but the header has 2" in page
-    assert "Traceback" not in page
+    html = page_once_run(client, run_jobs, job_id, "failed")
+    assert "Row 3 has 1 field but the header has 2" in html
+    assert "Traceback" not in html
 
 
 def test_form_refuses_a_missing_or_binary_file(client):

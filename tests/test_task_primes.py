@@ -7,7 +7,7 @@ import pytest
 from jobs import primes
 from jobs.errors import TaskInputError
 from jobs.primes import count_primes
-from tests.support import wait_until
+from tests.helpers import api, page_once_run, submit
 
 
 def simple_primes(n):
@@ -46,18 +46,11 @@ def test_validate_bounds(value, ok):
             primes.validate({"limit": value})
 
 
-def test_through_the_worker(client, worker):
-    response = client.post("/tasks/primes", data={"limit": "1000000"})
-    assert response.status_code == 303
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
-
-    def finished():
-        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-        return text if "status-finished" in text else None
-
-    page = wait_until(finished, timeout=30, message="the primes job to finish")
-    assert "There are 78,498 primes up to 1,000,000; the largest is 999,983." in page
-    assert client.get(f"/api/jobs/{job_id}").get_json()["result"]["count"] == 78498
+def test_through_the_worker(client, run_jobs):
+    job_id = submit(client, "primes", {"limit": "1000000"})
+    html = page_once_run(client, run_jobs, job_id, "finished")
+    assert "There are 78,498 primes up to 1,000,000; the largest is 999,983." in html
+    assert api(client, job_id)["result"]["count"] == 78498
 
 
 def test_form_refuses_a_bound_over_a_billion(client):

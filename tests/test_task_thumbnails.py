@@ -10,7 +10,7 @@ from PIL import Image
 from jobs import thumbnails
 from jobs.errors import TaskInputError
 from jobs.thumbnails import make_thumbnail, open_image
-from tests.support import wait_until
+from tests.helpers import page_once_run, submit
 
 ORIENTATION = 0x0112
 
@@ -78,27 +78,16 @@ def test_validate_sizes_and_images():
         thumbnails.validate({"images": [], "sizes": [64]})
 
 
-def test_through_the_worker_with_previews_and_a_zip(client, worker):
+def test_through_the_worker_with_previews_and_a_zip(client, run_jobs):
     files = [
         (io.BytesIO(image_bytes(orientation=6)), "phone photo.jpg"),
         (io.BytesIO(image_bytes((80, 40), "PNG", "RGBA", (0, 255, 0, 128))), "logo.png"),
     ]
-    response = client.post(
-        "/tasks/thumbnails",
-        data={"images": files, "sizes": ["64", "128"]},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
-
-    def finished():
-        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-        return text if "status-finished" in text else None
-
-    page = wait_until(finished, timeout=30, message="the thumbnails job to finish")
-    assert "Made 4 thumbnails of 2 images." in page
-    assert f'src="/jobs/{job_id}/files/phone_photo-64.jpg?inline=1"' in page
-    assert 'width="32" height="64"' in page  # upright: EXIF orientation respected
+    job_id = submit(client, "thumbnails", {"images": files, "sizes": ["64", "128"]})
+    html = page_once_run(client, run_jobs, job_id, "finished")
+    assert "Made 4 thumbnails of 2 images." in html
+    assert f'src="/jobs/{job_id}/files/phone_photo-64.jpg?inline=1"' in html
+    assert 'width="32" height="64"' in html  # upright: EXIF orientation respected
     preview = client.get(f"/jobs/{job_id}/files/phone_photo-64.jpg?inline=1")
     assert preview.headers["Content-Type"] == "image/jpeg"
     assert preview.headers["Content-Disposition"] == 'inline; filename="phone_photo-64.jpg"'

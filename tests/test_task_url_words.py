@@ -9,7 +9,8 @@ import pytest
 from jobs import url_words
 from jobs.errors import TaskInputError
 from jobs.url_words import FetchError, is_public
-from tests.support import WorkerProcess, free_port, local_http_server, wait_until
+from scripts.processes import free_port
+from tests.helpers import local_http_server, page, page_once_run, submit
 
 PAGE = b"""<!doctype html><html><head><title>Hello  page</title><style>p {color: red}</style>
 <script>var hidden = "secret words";</script></head>
@@ -48,11 +49,6 @@ def site():
         yield url
 
 
-@pytest.fixture
-def allow_local(monkeypatch):
-    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")
-
-
 def test_local_addresses_are_refused_without_the_allow_list(site, monkeypatch):
     monkeypatch.delenv(url_words.ALLOWLIST_ENV, raising=False)
     with pytest.raises(TaskInputError, match="private or local network"):
@@ -81,7 +77,7 @@ def test_is_public(address, public):
     assert is_public(ipaddress.ip_address(address)) is public
 
 
-def test_counts_the_visible_words_of_an_allowed_page(site, allow_local):
+def test_counts_the_visible_words_of_an_allowed_page(site, local_fetches_allowed):
     result = url_words.run({"url": f"{site}/page"})
     assert result["title"] == "Hello page"
     assert result["status"] == 200 and result["bytes"] == len(PAGE)
@@ -90,7 +86,7 @@ def test_counts_the_visible_words_of_an_allowed_page(site, allow_local):
     assert url_words.run({"url": f"{site}/plain"})["words"] == 3
 
 
-def test_redirects_are_followed_and_checked_every_time(site, allow_local):
+def test_redirects_are_followed_and_checked_every_time(site, local_fetches_allowed):
     assert url_words.run({"url": f"{site}/redirect"})["url"] == f"{site}/page"
     for path in ("/to-metadata", "/to-private"):
         with pytest.raises(TaskInputError, match="private or local network"):
@@ -99,7 +95,7 @@ def test_redirects_are_followed_and_checked_every_time(site, allow_local):
         url_words.run({"url": f"{site}/loop"})
 
 
-def test_wrong_types_errors_and_size_limit(site, allow_local, monkeypatch):
+def test_wrong_types_errors_and_size_limit(site, local_fetches_allowed, monkeypatch):
     with pytest.raises(TaskInputError, match="gave image/png, not a web page or text"):
         url_words.run({"url": f"{site}/image"})
     with pytest.raises(TaskInputError, match="answered 404"):
@@ -109,7 +105,7 @@ def test_wrong_types_errors_and_size_limit(site, allow_local, monkeypatch):
         url_words.run({"url": f"{site}/big"})
 
 
-def test_connection_errors_are_retryable(allow_local):
+def test_connection_errors_are_retryable(local_fetches_allowed):
     with pytest.raises(FetchError) as caught:
         url_words.run({"url": f"http://127.0.0.1:{free_port()}/"})
     assert isinstance(caught.value, ConnectionError)
@@ -129,41 +125,23 @@ def test_validate(url, message):
         url_words.validate({"url": url})
 
 
-@pytest.fixture
-def allowlisted_worker(redis_url, tmp_path, monkeypatch):
-    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")
-    process = WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
-    yield process
-    process.stop()
-
-
-def job_page(client, job_id, marker, timeout=20):
-    def check():
-        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-        return text if marker in text else None
-
-    return wait_until(check, timeout=timeout, message=f"the job page to show {marker}")
-
-
-def submit(client, url):
-    response = client.post("/tasks/url_words", data={"url": url})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
-def test_through_the_worker_and_retried_on_connection_errors(client, site, allowlisted_worker):
-    page = job_page(client, submit(client, f"{site}/page"), "status-finished")
-    assert "Hello page" in page and "11 words" in page
+def test_through_the_worker_and_retried_on_connection_errors(client, site, local_fetches_allowed, run_jobs):
+    fetched = submit(client, "url_words", {"url": f"{site}/page"})
     # A closed port: the job fails, and RQ schedules attempt 2 of 4 after the first back-off interval.
-    page = job_page(client, submit(client, f"http://127.0.0.1:{free_port()}/"), "status-scheduled")
-    assert "Attempt 2 of 4" in page
+    refused = submit(client, "url_words", {"url": f"http://127.0.0.1:{free_port()}/"})
+    html = page_once_run(client, run_jobs, fetched, "finished")
+    assert "Hello page" in html and "11 words" in html
+    html = page(client, refused)
+    assert "status-scheduled" in html
+    assert "Attempt 2 of 4" in html
 
 
-def test_a_refused_address_fails_at_once_without_retries(client, site, worker):
+def test_a_refused_address_fails_at_once_without_retries(client, site, run_jobs):
     # The default worker has no allow-list: a local address is refused, and not retried.
-    page = job_page(client, submit(client, f"{site}/page"), "status-failed", timeout=15)
-    assert "points to a private or local network" in page
-    assert "Traceback" not in page
+    job_id = submit(client, "url_words", {"url": f"{site}/page"})
+    html = page_once_run(client, run_jobs, job_id, "failed")
+    assert "points to a private or local network" in html
+    assert "Traceback" not in html
 
 
 def test_api_refuses_a_non_http_address(client):
@@ -172,7 +150,7 @@ def test_api_refuses_a_non_http_address(client):
     assert response.get_json()["error"] == "The address must start with http:// or https://."
 
 
-def test_https_goes_to_the_checked_address_and_verifies_the_certificate(tmp_path, allow_local):
+def test_https_goes_to_the_checked_address_and_verifies_the_certificate(tmp_path, local_fetches_allowed):
     """A local TLS server with a self-signed certificate: the pinned HTTPS connection reaches it
     (the TLS handshake happens) and refuses the unverifiable certificate in one sentence."""
     import shutil

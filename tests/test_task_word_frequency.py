@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jobs import word_frequency
 from jobs.errors import TaskInputError
 from jobs.word_frequency import count_words, top_words
-from tests.support import wait_until
+from tests.helpers import page, submit
 
 
 def test_counts_are_case_insensitive_and_keep_apostrophes():
@@ -70,26 +70,15 @@ def test_property_equals_counter_of_the_words_whatever_the_chunk_size(pairs, chu
     assert sum(count_words(text).values()) == len(pairs)
 
 
-def submit(client, data):
-    response = client.post("/tasks/word_frequency", data=data, content_type="multipart/form-data")
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
-def ended_page(client, job_id):
-    def check():
-        text = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-        return text if ("status-finished" in text or "status-failed" in text) else None
-
-    return wait_until(check, timeout=30, message="the job to end")
-
-
-def test_through_the_worker_with_a_csv_download(client, worker):
+def test_through_the_worker_with_a_csv_download(client, run_jobs):
     text = "apple banana apple cherry apple banana\n" * 1000
-    job_id = submit(client, {"upload": (io.BytesIO(text.encode()), "fruit.txt"), "top": "2"})
-    page = ended_page(client, job_id)
-    assert "Counted 6000 words (3 different) in fruit.txt." in page
-    assert "<td>apple</td>" in page and "<td>cherry</td>" not in page  # top 2 only
+    job_id = submit(
+        client, "word_frequency", {"upload": (io.BytesIO(text.encode()), "fruit.txt"), "top": "2"}
+    )
+    run_jobs()
+    html = page(client, job_id)
+    assert "Counted 6000 words (3 different) in fruit.txt." in html
+    assert "<td>apple</td>" in html and "<td>cherry</td>" not in html  # top 2 only
     response = client.get(f"/jobs/{job_id}/files/words.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

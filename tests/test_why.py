@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 from jobs import why_measure
 from jobs.errors import TaskInputError
 from jobs.why_work import key
-from tests.support import WebProcess, free_port, wait_until
+from scripts.processes import WebProcess, free_port, wait_until
+from tests.helpers import job_id_from
 
 SECONDS = 1
 
@@ -132,7 +133,7 @@ def test_post_why_enqueues_measurement_and_redirects(app, client, connection):
     app.config["PUBLIC_URL"] = "http://site.example:8000/"
     response = client.post("/why", data={"seconds": "2"})
     assert response.status_code == 303
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(response)
     job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
     assert job.args == ["why_measure", {"seconds": 2, "base_url": "http://site.example:8000"}]
 
@@ -235,7 +236,7 @@ def test_why_measures_the_listening_address_never_the_host_header(client, connec
         environ_overrides={"SERVER_NAME": "0.0.0.0", "SERVER_PORT": "5000"},
     )
     assert response.status_code == 303
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    job_id = job_id_from(response)
     job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
     assert job.args[1]["base_url"] == "http://127.0.0.1:5000"
 

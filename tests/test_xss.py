@@ -1,5 +1,5 @@
 """Output escaping: XSS payloads as pasted text, CSV cells, file names, URLs and a fetched page's
-title, run through a real worker, are shown inert on the job page, in the history and in
+title, run by an RQ worker (in process), are shown inert on the job page, in the history and in
 rq-dashboard (its pages and JSON endpoints). A browser check of the dashboard's client-side
 rendering is in tests/browser/test_xss_browser.py.
 """
@@ -12,8 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
-from jobs import url_words
-from tests.support import WorkerProcess, local_http_server, wait_until
+from tests.helpers import local_http_server, submit
 from webapp import dashboard
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
@@ -88,73 +87,38 @@ def site():
         yield url
 
 
-@pytest.fixture
-def local_worker(redis_url, tmp_path, monkeypatch):
-    """The Procfile's worker, allowed to fetch from this machine (for url_words)."""
-    monkeypatch.setenv(url_words.ALLOWLIST_ENV, "127.0.0.1/32")
-    process = WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
-    yield process
-    process.stop()
-
-
 def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 6), "red").save(buffer, "PNG")
     return buffer.getvalue()
 
 
-def job_id_of(response) -> str:
-    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
 def submit_payload_jobs(client, site) -> dict[str, str]:
     csv_text = f'{SCRIPT},"{IMG}",plain\n{SVG},"{BREAKOUT}",1\n{SCRIPT},x,2\n'
     post = {"content_type": "multipart/form-data"}
     return {
-        "pasted text": job_id_of(
-            client.post(
-                "/tasks/word_frequency",
-                data={"text": f"{SCRIPT} {IMG} {BREAKOUT} {SVG}", "top": "20"},
-                **post,
-            )
+        "pasted text": submit(
+            client, "word_frequency", {"text": f"{SCRIPT} {IMG} {BREAKOUT} {SVG}", "top": "20"}, **post
         ),
-        "csv cells and file name": job_id_of(
-            client.post(
-                "/tasks/csv_profile", data={"csv": (io.BytesIO(csv_text.encode()), f"{IMG}.csv")}, **post
-            )
+        "csv cells and file name": submit(
+            client, "csv_profile", {"csv": (io.BytesIO(csv_text.encode()), f"{IMG}.csv")}, **post
         ),
-        "image file name": job_id_of(
-            client.post(
-                "/tasks/thumbnails",
-                data={"images": (io.BytesIO(png()), f"{SVG}{IMG}.png"), "sizes": "64"},
-                **post,
-            )
+        "image file name": submit(
+            client, "thumbnails", {"images": (io.BytesIO(png()), f"{SVG}{IMG}.png"), "sizes": "64"}, **post
         ),
-        "text file name": job_id_of(
-            client.post(
-                "/tasks/word_frequency",
-                data={"upload": (io.BytesIO(b"a b"), f"{SCRIPT}.txt"), "top": "5"},
-                **post,
-            )
+        "text file name": submit(
+            client, "word_frequency", {"upload": (io.BytesIO(b"a b"), f"{SCRIPT}.txt"), "top": "5"}, **post
         ),
-        "url and page title": job_id_of(
-            client.post("/tasks/url_words", data={"url": f"{site}/page?q={SCRIPT}"})
-        ),
-        "url in an error": job_id_of(
-            client.post("/tasks/url_words", data={"url": f"{site}/gone?q={SCRIPT}"})
-        ),
+        "url and page title": submit(client, "url_words", {"url": f"{site}/page?q={SCRIPT}"}),
+        "url in an error": submit(client, "url_words", {"url": f"{site}/gone?q={SCRIPT}"}),
     }
 
 
-def test_payloads_are_inert_on_job_pages_history_and_the_dashboard(client, connection, site, local_worker):
+def test_payloads_are_inert_on_job_pages_history_and_the_dashboard(
+    client, connection, site, local_fetches_allowed, run_jobs
+):
     jobs = submit_payload_jobs(client, site)
-
-    def ended(job_id):
-        return client.get(f"/api/jobs/{job_id}").get_json()["status"] in ("finished", "failed")
-
-    for what, job_id in jobs.items():
-        wait_until(lambda job_id=job_id: ended(job_id), timeout=60, message=f"the {what} job to end")
+    run_jobs()
     statuses = {what: client.get(f"/api/jobs/{job_id}").get_json()["status"] for what, job_id in jobs.items()}
     assert statuses == {**dict.fromkeys(jobs, "finished"), "url in an error": "failed"}
 

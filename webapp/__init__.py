@@ -1,48 +1,46 @@
-"""Jobdeck: a Flask site that hands long work to RQ workers and shows its progress.
-
-Importing this package does not import Flask: the workers import ``webapp.config`` (``rq worker
---config webapp.config``), and the 7 MB that Flask and WTForms add to a worker made each fork of a
-job about 10 % slower (bench/workers.py).
-"""
+"""Jobdeck: a Flask site that hands long work to RQ workers and shows its progress."""
 
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from flask import Flask
+from flask import Flask
+
+from jobs import settings
+from webapp import (
+    admin,
+    api,
+    charts,
+    csrf,
+    dashboard,
+    downloads,
+    errors,
+    headers,
+    health,
+    job_actions,
+    job_pages,
+    metrics,
+    proxies,
+    ratelimit,
+    redis_connection,
+    redis_required,
+    session_cookie,
+    tasks,
+    templating,
+    why,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> "Flask":
-    from flask import Flask
-
-    from webapp import (
-        admin,
-        api,
-        charts,
-        config,
-        dashboard,
-        downloads,
-        errors,
-        health,
-        job_actions,
-        job_pages,
-        metrics,
-        queues,
-        ratelimit,
-        redis_required,
-        security,
-        tasks,
-        templating,
-        why,
-    )
-
+def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.update(config.as_flask_config())
+    app.config.from_object(settings)
+    # The session (owner id, CSRF secret) is signed again only when it changes; the owner's cookie
+    # is kept a month from its last change.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     if test_config:
         app.config.update(test_config)
+    app.config.setdefault("RQ_DASHBOARD_REDIS_SENTINEL_PASSWORD", app.config["REDIS_SENTINEL_PASSWORD"])
     if not app.config.get("SECRET_KEY"):
         if not (app.debug or app.testing):
             raise RuntimeError(
@@ -51,10 +49,12 @@ def create_app(test_config: dict | None = None) -> "Flask":
             )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
-    app.extensions["jobdeck"] = {"redis": queues.connect(app), "queues": {}}
-    csrf = security.init_csrf(app)
-    csrf.exempt(api.bp)
-    security.init_app(app)
+    redis_connection.init_app(app)
+    csrf.init_app(app)
+    csrf.protection.exempt(api.bp)
+    headers.init_app(app)
+    session_cookie.init_app(app)
+    proxies.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
     redis_required.init_app(app)
@@ -62,7 +62,7 @@ def create_app(test_config: dict | None = None) -> "Flask":
     charts.init_app(app)
     for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp, metrics.bp):
         app.register_blueprint(blueprint)
-    why.init_app(app, csrf)
-    dashboard.init_app(app, csrf)
-    admin.init_app(app, csrf)
+    why.init_app(app, csrf.protection)
+    dashboard.init_app(app, csrf.protection)
+    admin.init_app(app, csrf.protection)
     return app

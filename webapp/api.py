@@ -12,24 +12,21 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from jobs.errors import TaskInputError
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
+from webapp.errors import json_error
 from webapp.identity import owner_id
 from webapp.job_insights import insights
-from webapp.jobview import from_job
-from webapp.links import url_for_job
-from webapp.queues import QUEUE_NAMES, enqueue_task, read_job
+from webapp.job_reads import read_job
+from webapp.job_view import from_job
+from webapp.start_time import MAX_AHEAD_SECONDS, start_time_problem
+from webapp.submission import enqueue_task
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-MAX_DELAY = 7 * 24 * 3600
-
-
-def api_error(status: int, message: str, **extra):
-    return jsonify({"error": message, "status": status, **extra}), status
 
 
 def _options(body: dict) -> tuple[str | None, datetime | None]:
@@ -42,8 +39,12 @@ def _options(body: dict) -> tuple[str | None, datetime | None]:
         raise TaskInputError("Give either start_in or start_at, not both.")
     now = datetime.now(UTC)
     if start_in is not None:
-        if isinstance(start_in, bool) or not isinstance(start_in, int) or not 1 <= start_in <= MAX_DELAY:
-            raise TaskInputError(f"start_in must be a whole number of seconds from 1 to {MAX_DELAY}.")
+        if (
+            isinstance(start_in, bool)
+            or not isinstance(start_in, int)
+            or not 1 <= start_in <= MAX_AHEAD_SECONDS
+        ):
+            raise TaskInputError(f"start_in must be a whole number of seconds from 1 to {MAX_AHEAD_SECONDS}.")
         return priority, now + timedelta(seconds=start_in)
     if start_at is not None:
         try:
@@ -52,8 +53,9 @@ def _options(body: dict) -> tuple[str | None, datetime | None]:
             raise TaskInputError("start_at must be an ISO 8601 date-time with a time zone.") from exc
         if when.tzinfo is None:
             raise TaskInputError("start_at must include a time zone, e.g. 2030-01-01T09:00:00+01:00.")
-        if not now < when <= now + timedelta(seconds=MAX_DELAY):
-            raise TaskInputError("start_at must be in the future and within 7 days.")
+        problem = start_time_problem(when, now)
+        if problem:
+            raise TaskInputError(f"start_at: {problem}")
         return priority, when.astimezone(UTC)
     return priority, None
 
@@ -76,16 +78,15 @@ def token_accepted() -> bool:
 @bp.before_request
 def refuse_a_wrong_token():
     if current_app.config.get("API_TOKEN") and bearer_token() is not None and not token_accepted():
-        response, status = api_error(401, "The API token is not valid.")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="Jobdeck API", error="invalid_token"'
-        return response, status
+        challenge = 'Bearer realm="Jobdeck API", error="invalid_token"'
+        return json_error(401, "The API token is not valid.", {"WWW-Authenticate": challenge})
     return None
 
 
 def read_json_body():
     """The parsed body, or an error response (wrong content type, not UTF-8, not JSON, too deep)."""
     if not (request.is_json or token_accepted()):
-        return None, api_error(
+        return None, json_error(
             400,
             f"Send the job as JSON with Content-Type: application/json, for example {EXAMPLE}.",
         )
@@ -93,7 +94,7 @@ def read_json_body():
         return json.loads(request.get_data()), None
     except (ValueError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        return None, api_error(
+        return None, json_error(
             400, f"The body is not valid JSON ({reason}); send a JSON object like {EXAMPLE}."
         )
 
@@ -104,38 +105,38 @@ def create_job():
     if error:
         return error
     if not isinstance(body, dict):
-        return api_error(400, f"The body must be a JSON object like {EXAMPLE}.")
+        return json_error(400, f"The body must be a JSON object like {EXAMPLE}.")
     task = body.get("task")
     spec = get_task(task) if isinstance(task, str) else None
     if spec is None or not spec.listed:  # unlisted tasks are the site's own tools (why_measure)
         listed = (name for name, s in TASKS.items() if s.listed)
-        return api_error(400, f"Unknown task; choose one of: {', '.join(listed)}.")
+        return json_error(400, f"Unknown task; choose one of: {', '.join(listed)}.")
     params = body.get("params", {})
     if not isinstance(params, dict):
-        return api_error(400, "params must be a JSON object.")
+        return json_error(400, "params must be a JSON object.")
     try:
         clean = load_task_module(spec.name).validate(params)
         priority, at = _options(body)
     except TaskInputError as exc:
-        return api_error(400, str(exc))
+        return json_error(400, str(exc))
     job = enqueue_task(spec, clean, owner_id(create=True), priority=priority, at=at)
     view = from_job(job, with_result=False)
-    location = url_for_job("api.get_job", job.id)
+    location = url_for("api.get_job", job_id=job.id)
     return jsonify(view.to_json()), 202, {"Location": location}
 
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
-    job, log, position = read_job(job_id)  # as the job page: one round trip, two for a queued job
+    job, log, place = read_job(job_id)  # as the job page reads it
     if job is None:
-        return api_error(404, "This job does not exist or its result has expired.")
+        return json_error(404, "This job does not exist or its result has expired.")
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
-    info = insights(job, view.status, position)
+    info = insights(job, view.status, place)
     body["active"] = view.is_active
     body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
     body["eta_is_estimate"] = info.eta_is_estimate
     body["log"] = log
-    body["page_url"] = url_for_job("job_pages.show", job.id)
+    body["page_url"] = url_for("job_pages.show", job_id=job.id)
     return jsonify(body)

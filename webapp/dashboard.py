@@ -22,7 +22,7 @@ from rq.exceptions import DeserializationError, InvalidJobOperation, NoSuchJobEr
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from webapp import redis_url
+from jobs import redis_url
 from webapp.errors import error_response
 from webapp.identity import ADMIN, admin_configured, operator_role
 
@@ -151,7 +151,7 @@ def _connection(url: str, sentinel_password: str | None):
 def dashboard_connection(url: str, sentinel_options=None, client_options=None):
     """rq-dashboard reads its URL with Redis-Sentinel-Url, which knows neither TLS to Sentinel nor
     IPv6 sentinel addresses, and opens a new connection pool on every request: read it the way the
-    site and the workers do (webapp/redis_url.py), one client per URL."""
+    site and the workers do (jobs/redis_url.py), one client per URL."""
     return None, _connection(url, (sentinel_options or {}).get("password"))
 
 

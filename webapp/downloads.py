@@ -5,15 +5,14 @@ from Redis and expire with the job's result, after which the answer is 404. Imag
 shown inline (``?inline=1``); everything else is an attachment, and nothing is ever sniffed.
 """
 
-import re
-from datetime import datetime, timedelta
-
 from flask import Blueprint, Response, abort, request
 
-from jobs import storage
+from jobs import statuses, storage
+from jobs.file_names import safe_name
 from webapp.errors import error_response
 from webapp.identity import can_manage
-from webapp.queues import fetch_job, get_redis
+from webapp.job_reads import fetch_job
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("downloads", __name__)
 
@@ -21,13 +20,9 @@ INLINE_TYPES = {"image/png", "image/jpeg"}
 
 
 def listed_file(job, name: str) -> dict | None:
-    result = job.return_value() if job.get_status(refresh=False).value == "finished" else None
+    result = job.return_value() if job.get_status(refresh=False).value == statuses.FINISHED else None
     files = result.get("files") if isinstance(result, dict) else None
     return next((f for f in files or [] if isinstance(f, dict) and f.get("name") == name), None)
-
-
-def attachment_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "download"
 
 
 @bp.get("/jobs/<job_id>/files/<name>")
@@ -45,15 +40,9 @@ def download(job_id: str, name: str):
     inline = request.args.get("inline") == "1" and content_type in INLINE_TYPES
     disposition = "inline" if inline else "attachment"
     response = Response(data, content_type=content_type)
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{attachment_name(name)}"'
+    response.headers["Content-Disposition"] = (
+        f'{disposition}; filename="{safe_name(name, default="download", max_length=None)}"'
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
-
-
-@bp.app_template_filter("expires")
-def expires(ended_at: datetime | None, ttl_seconds: int | None) -> datetime | None:
-    """When something kept ``ttl_seconds`` after ``ended_at`` expires (for the job page)."""
-    if ended_at is None or not ttl_seconds or ttl_seconds < 0:
-        return None
-    return ended_at + timedelta(seconds=ttl_seconds)

@@ -16,12 +16,16 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def json_error(status: int, message: str, headers=None):
+    """The JSON API's error body, ``{"error": message, "status": status}``, with that status."""
+    return jsonify({"error": message, "status": status}), status, headers or {}
+
+
 def error_response(status: int, title: str, message: str, headers=None):
+    """An error page, or the JSON error body where the client reads JSON (``wants_json``)."""
     if wants_json():
-        response = jsonify({"error": message, "status": status})
-    else:
-        response = render_template("error.html", status=status, title=title, message=message)
-    return response, status, headers or {}
+        return json_error(status, message, headers)
+    return render_template("error.html", status=status, title=title, message=message), status, headers or {}
 
 
 def handle_http(exc: HTTPException):

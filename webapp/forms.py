@@ -24,10 +24,12 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from jobs import countdown, primes, thumbnails, url_words, word_frequency
 from jobs.errors import TaskInputError
+from jobs.queue_names import QUEUE_NAMES
+from webapp.start_time import MAX_AHEAD_MINUTES, NOT_IN_FUTURE, start_time_problem
 
 #: fields every task form has; they say how and when to run, they are not the task's parameters
 OPTION_FIELDS = ("priority", "start_in", "start_at", "timezone")
-MAX_DELAY_MINUTES = 7 * 24 * 60
+MAX_DELAY_MINUTES = MAX_AHEAD_MINUTES
 
 
 def time_zone(name: str) -> ZoneInfo | None:
@@ -42,9 +44,8 @@ def time_zone(name: str) -> ZoneInfo | None:
 class TokenOnRenderField(CSRFTokenField):
     """The form's CSRF token field, signing this browser's token when the form is shown, not each
     time a form object is built. WTForms signs a fresh one in ``process``: for a submission that is
-    valid (CSRFProtect has checked the token it was sent) and is never shown again, that is an
-    unused signature, about 40 µs of the form POST (docs/benchmarks.md). Shown again (invalid
-    input), the form gets its token as before."""
+    valid (CSRFProtect has checked the token it was sent) and is never shown again, that signature
+    is never used. Shown again (invalid input), the form gets its token."""
 
     def process(self, *args, **kwargs):
         HiddenField.process(self, *args, **kwargs)
@@ -58,7 +59,7 @@ class TokenOnRenderField(CSRFTokenField):
 class OptionalDateTimeLocalField(DateTimeLocalField):
     """A date-time field for an optional value: an empty input is no date, without the failed
     ``strptime`` (and the error WTForms makes, then ``Optional`` clears) that WTForms' field goes
-    through for it; a filled-in one is parsed as before. Most submissions leave it empty."""
+    through for it; a filled-in one is parsed as WTForms parses it. Most submissions leave it empty."""
 
     def process_formdata(self, valuelist):
         if valuelist and not any(value.strip() for value in valuelist):
@@ -71,37 +72,6 @@ class TokenOnRenderCSRF(FlaskForm.Meta.csrf_class):
     field_class = TokenOnRenderField
 
 
-#: (declared field, name, prefix) -> (translations, the field as WTForms binds it), never processed
-_PROTOTYPES: dict = {}
-
-
-def bind_from_prototype(form, unbound_field, options):
-    """A form's field as a copy of one bound once per declared field, not built anew per form.
-
-    WTForms constructs every field of every form (about 20 µs of the countdown form's 60, in
-    process: docs/benchmarks.md); what it builds depends only on the declaration and ``options``,
-    which are the same for every form of a class, so each form gets a shallow copy made before it
-    is processed. Processing, validation and rendering then only set attributes of the copy (data,
-    raw_data, errors) or read the shared parts (validators, label, render_kw, choices), which no
-    code of ours changes in place. Fields not declared on the form's class (the CSRF token field,
-    made per form) are bound as usual; tests/test_forms.py holds the copies to fresh ones.
-    """
-    name, translations = options["name"], options["translations"]
-    if getattr(type(form), name, None) is not unbound_field:
-        return unbound_field.bind(form=form, **options)
-    key = (unbound_field, name, options["prefix"])
-    cached = _PROTOTYPES.get(key)
-    if cached is None:
-        cached = _PROTOTYPES[key] = (translations, unbound_field.bind(form=form, **options))
-    if cached[0] is not translations:  # another language than the first form's: no copy
-        return unbound_field.bind(form=form, **options)
-    prototype = cached[1]
-    field = object.__new__(type(prototype))  # Field.__new__ would make an UnboundField
-    field.__dict__.update(prototype.__dict__)
-    field.meta = form.meta  # what binding sets from the form
-    return field
-
-
 class PostedForm(FlaskForm):
     """Reads a submission only as an HTML form sends it (form-encoded or multipart), never as JSON.
 
@@ -111,9 +81,6 @@ class PostedForm(FlaskForm):
 
     class Meta(FlaskForm.Meta):
         csrf_class = TokenOnRenderCSRF
-
-        def bind_field(self, form, unbound_field, options):
-            return bind_from_prototype(form, unbound_field, options)
 
         def wrap_formdata(self, form, formdata):
             if request.method == "POST" and formdata is not None and not hasattr(formdata, "getlist"):
@@ -131,9 +98,7 @@ class TaskForm(PostedForm):
         "Priority",
         choices=[
             SelectChoice("", "Normal (the task's own queue)"),
-            SelectChoice("high", "High"),
-            SelectChoice("default", "Default"),
-            SelectChoice("low", "Low"),
+            *(SelectChoice(name, name.capitalize()) for name in QUEUE_NAMES),
         ],
         default="",
         validators=[Optional()],
@@ -162,10 +127,9 @@ class TaskForm(PostedForm):
         if self.start_in.data:
             raise ValidationError("Choose either 'start in' or 'start at', not both.")
         when = self.start_time()
-        if when is None or when <= datetime.now(UTC):
-            raise ValidationError("Choose a time in the future.")
-        if when > datetime.now(UTC) + timedelta(minutes=MAX_DELAY_MINUTES):
-            raise ValidationError("Choose a time within the next 7 days.")
+        problem = start_time_problem(when) if when else NOT_IN_FUTURE
+        if problem:
+            raise ValidationError(problem)
 
     def start_time(self) -> datetime | None:
         """When the job should start (aware, UTC), or None for 'as soon as possible'."""

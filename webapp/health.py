@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify
 from rq import Worker
 
-from webapp.queues import get_redis
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("health", __name__)
 

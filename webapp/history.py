@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from jobs.redis_scripts import ADD_TO_HISTORY
+
 #: filtering by status reads statuses in batches, looking at this many newest entries at most
 STATUS_SCAN_LIMIT = 20_000
 _BATCH = 500
@@ -33,22 +35,20 @@ class Entry:
     job: Job | None  # None when the job has expired
 
 
-# Both index entries and both keys' TTLs as one command: in a transaction (enqueue_task's) redis-py
-# spends about 6 µs of the site's CPU on each command it sends, more than Redis spends on running
-# these four. EVAL, not EVALSHA: a script Redis has not seen yet would fail inside the transaction
-# while the enqueue around it went ahead; EVAL carries its text and Redis compiles it once.
-# KEYS: the owner's set, the owner's set for the task. ARGV: time, member, TTL in seconds.
-_ADD = """
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-"""
-
-
 def add(pipe, owner: str, job_id: str, task: str, when: float, ttl: int) -> None:
-    """Index a job under its owner (and owner and task), in ``pipe`` (the enqueue's transaction)."""
-    pipe.eval(_ADD, 2, owner_key(owner), owner_key(owner, task), repr(when), member(job_id, task), ttl)
+    """Index a job under its owner (and owner and task), in ``pipe`` (the enqueue's transaction).
+
+    EVAL, not EVALSHA: a script Redis has not seen would fail inside the transaction while the
+    enqueue around it went ahead; EVAL carries its text, and Redis compiles it once."""
+    pipe.eval(
+        ADD_TO_HISTORY.script,
+        2,
+        owner_key(owner),
+        owner_key(owner, task),
+        repr(when),
+        member(job_id, task),
+        ttl,
+    )
 
 
 def remove(connection, owner: str, job_id: str, task: str) -> None:
@@ -90,7 +90,7 @@ def _matching_statuses(connection, key: str, status: str) -> list[tuple[bytes, f
             break
         pipe = connection.pipeline(transaction=False)
         for raw, _ in rows:
-            pipe.hget(f"rq:job:{_split(raw)[0]}", "status")
+            pipe.hget(Job.key_for(_split(raw)[0]), "status")
         for row, found in zip(rows, pipe.execute(), strict=True):
             if (found.decode() if found else "expired") == status:
                 matches.append(row)

@@ -10,18 +10,16 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
 from rq.serializers import JSONSerializer
 
-from jobs import storage
+from jobs import statuses, storage
 from jobs.joblog import log_key
 from jobs.registry import get_task
 from webapp import history
 from webapp.identity import can_manage, owner_id
-from webapp.links import url_for_job
-from webapp.queues import enqueue_task, fetch_job, get_redis
+from webapp.job_reads import fetch_job
+from webapp.redis_connection import get_redis
+from webapp.submission import enqueue_task
 
 bp = Blueprint("job_actions", __name__)
-
-CANCELABLE = {"queued", "scheduled", "deferred"}
-RETRYABLE = {"failed", "stopped", "canceled"}
 
 
 def _job_for_action(job_id: str):
@@ -34,13 +32,13 @@ def _job_for_action(job_id: str):
 
 
 def _back(job_id: str):
-    return redirect(url_for_job("job_pages.show", job_id), code=303)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
 @bp.post("/jobs/<job_id>/cancel")
 def cancel(job_id: str):
     job = _job_for_action(job_id)
-    if job.get_status().value not in CANCELABLE:
+    if job.get_status().value not in statuses.CANCELABLE:
         flash("Only a job that has not started yet can be canceled.", "error")
         return _back(job_id)
     try:
@@ -54,7 +52,7 @@ def cancel(job_id: str):
 @bp.post("/jobs/<job_id>/stop")
 def stop(job_id: str):
     job = _job_for_action(job_id)
-    if job.get_status().value != "started":
+    if job.get_status().value not in statuses.STOPPABLE:
         flash("Only a running job can be stopped.", "error")
         return _back(job_id)
     job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
@@ -73,7 +71,7 @@ def retry(job_id: str):
     job = _job_for_action(job_id)
     meta = job.meta or {}
     spec = get_task(meta.get("task", ""))
-    if spec is None or job.get_status().value not in RETRYABLE:
+    if spec is None or job.get_status().value not in statuses.RETRYABLE:
         flash("Only a failed, stopped or canceled job can be retried.", "error")
         return _back(job_id)
     params = meta.get("params", {})
@@ -103,7 +101,7 @@ def edit(job_id: str):
 def delete(job_id: str):
     job = _job_for_action(job_id)
     meta = job.meta or {}
-    if job.get_status().value == "started":
+    if job.get_status().value in statuses.STOPPABLE:
         flash("Stop the job before deleting it.", "error")
         return _back(job_id)
     connection = get_redis()

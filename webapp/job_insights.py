@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from jobs import durations
-from webapp.lost_workers import UNKNOWN
+from jobs import durations, statuses
+from jobs.attempts import attempt_of
+from webapp.lost_workers import QueuePlace
 
 
 @dataclass
@@ -20,8 +21,6 @@ class Insights:
     attempts: int | None = None
     eta_seconds: float | None = None
     eta_is_estimate: bool = False  # from recent runs, not from this job's progress
-    stopped_by: str | None = None
-    timeout: int | None = None
 
 
 def scheduled_time(job: Job) -> datetime | None:
@@ -31,7 +30,7 @@ def scheduled_time(job: Job) -> datetime | None:
 
 
 def eta(job: Job, status: str, progress: dict) -> tuple[float | None, bool]:
-    if status != "started" or not job.started_at:
+    if status != statuses.STARTED or not job.started_at:
         return None, False
     started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
     running_for = time.time() - started.timestamp()
@@ -48,19 +47,17 @@ def eta(job: Job, status: str, progress: dict) -> tuple[float | None, bool]:
     return max(0.0, typical - running_for), True
 
 
-def insights(job: Job, status: str, position=UNKNOWN) -> Insights:
-    """``position``: the queued job's place in its queue when the caller already knows it
-    (``queues.read_job``); otherwise it is read here (one LPOS)."""
+def insights(job: Job, status: str, place: QueuePlace | None = None) -> Insights:
+    """``place``: the queued job's place in its queue when the caller already knows it
+    (``job_reads.read_job``); otherwise it is read here (one LPOS)."""
     meta = job.meta or {}
-    found = Insights(stopped_by=meta.get("stopped_by"), timeout=job.timeout)
-    if status == "queued":
-        found.position = job.get_position() if position is UNKNOWN else position
-    if status == "scheduled":
+    found = Insights()
+    if status == statuses.QUEUED:
+        found.position = job.get_position() if place is None else place.ahead
+    if status == statuses.SCHEDULED:
         found.starts_at = scheduled_time(job)
-    attempts = meta.get("attempts") or 1
+    attempt, attempts = attempt_of(job)
     if attempts > 1:
-        found.attempts = attempts
-        left = job.retries_left if job.retries_left is not None else attempts - 1
-        found.attempt = attempts - left
+        found.attempt, found.attempts = attempt, attempts
     found.eta_seconds, found.eta_is_estimate = eta(job, status, meta.get("progress") or {})
     return found

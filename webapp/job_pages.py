@@ -4,43 +4,31 @@ import time
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 
-from jobs import queue_pause
+from jobs import queue_pause, statuses
 from jobs.registry import TASKS
 from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_insights import insights
-from webapp.jobview import ACTIVE, expired, from_job
-from webapp.links import url_builder
-from webapp.queues import get_redis, read_job
+from webapp.job_reads import read_job
+from webapp.job_view import expired, from_job
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("job_pages", __name__)
 
 PER_PAGE = 20
-STATUSES = (
-    "queued",
-    "scheduled",
-    "deferred",
-    "started",
-    "finished",
-    "failed",
-    "stopped",
-    "canceled",
-    "expired",
-)
 
 
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
-    job, log, position = read_job(job_id)
+    job, log, place = read_job(job_id)
     if job is None:
         return render_template("job_missing.html", job_id=job_id), 404
     view = from_job(job)
-    view.insights = insights(job, view.status, position)
+    view.insights = insights(job, view.status, place)
     view.log = log
-    waiting = view.status in ("queued", "scheduled")
+    waiting = view.status in (statuses.QUEUED, statuses.SCHEDULED)
     return render_template(
         "job.html",
-        url_for=url_builder(),  # for job.html and base.html
         job=view,
         refresh=current_app.config["REFRESH_SECONDS"] if view.is_active else None,
         show_traceback=is_admin(),
@@ -55,7 +43,7 @@ def index():
     page = request.args.get("page", 1, type=int) or 1
     task = request.args.get("task") or None
     status = request.args.get("status") or None
-    if page < 1 or (task and task not in TASKS) or (status and status not in STATUSES):
+    if page < 1 or (task and task not in TASKS) or (status and status not in statuses.FILTERS):
         abort(404)
     owner = owner_id()
     entries, total = (
@@ -88,9 +76,8 @@ def index():
         task=task,
         status=status,
         tasks=_filter_choices(owner),
-        statuses=STATUSES,
         ended_since=ended_since,
-        refresh=current_app.config["REFRESH_SECONDS"] * 2 if any(v.status in ACTIVE for v in views) else None,
+        refresh=current_app.config["REFRESH_SECONDS"] * 2 if any(v.is_active for v in views) else None,
     )
 
 

@@ -11,14 +11,13 @@ horse marks the job "started". A worker killed along the way leaves:
   maintenance, and an idle worker only wakes up every ``--worker-ttl`` - 15 s. So when the site
   shows such a job it checks (a ZCOUNT) whether its queue has an expired entry and, if so, runs
   RQ's cleanup itself, under the lock the workers take for it (a lock left behind by a worker killed
-  while holding it is taken over once stale).
+  while holding it is taken over once the site has seen it held for ``STALE_AFTER`` seconds).
 * an orphan (killed between the pop and registering): the job says "queued", is on no queue and
   nothing would ever run or fail it. When the site sees that twice, ``ORPHAN_GRACE`` seconds apart,
   it pushes the job back on its queue. It had not started, so nothing runs twice.
 
-Both checks, and the job's place in its queue that the page shows, are one Lua function (``look``),
-which ``queues.read_job`` sends in the same pipeline that reads the job: a queued job's page costs
-one round trip to Redis (two for a job on a queue the site does not know), not four.
+Both checks, and the job's place in its queue that the page shows, are one Lua script
+(jobs/lua/look.lua), which ``job_reads.read_job`` sends in the same pipeline as the log read.
 """
 
 import logging
@@ -26,7 +25,6 @@ import time
 from dataclasses import dataclass
 
 import redis
-from redis.commands.core import Script
 from rq import Queue
 from rq.executions import ExecutionRegistry
 from rq.intermediate_queue import IntermediateQueue
@@ -35,101 +33,52 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from jobs.joblog import append_line
+from jobs.redis_scripts import ACQUIRE_CLEANING_LOCK, LOOK
 from jobs.rollup_hooks import record_abandoned
 
 log = logging.getLogger(__name__)
 
 CLEAN_LOCK_SECONDS = 30
-RQ_LOCK_SECONDS = 899  # what rq.Queue.acquire_maintenance_lock sets
-STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock this old lost its holder
+STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock held this long lost its holder
 ORPHAN_GRACE = 15
-
-# Take the queue's registry-cleaning lock (the key RQ's workers use), or take it over when a
-# worker's lock has been held for STALE_AFTER seconds. Atomic, so two site processes never both win.
-_ACQUIRE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 1 end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl > tonumber(ARGV[1]) and ttl <= tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-  return 1
-end
-return 0
-"""
 
 
 def acquire_cleaning_lock(connection, queue_name: str) -> bool:
     key = Queue(queue_name, connection=connection).registry_cleaning_key
-    script = connection.register_script(_ACQUIRE)
-    return bool(script(keys=[key], args=[CLEAN_LOCK_SECONDS, RQ_LOCK_SECONDS - STALE_AFTER]))
+    keys = [key, f"jobdeck:lock-seen:{key}"]
+    args = [CLEAN_LOCK_SECONDS, STALE_AFTER, time.time()]
+    return bool(ACQUIRE_CLEANING_LOCK(keys=keys, args=args, client=connection))
 
 
 def clean_started(connection, queue_name: str) -> bool:
     """Run RQ's cleanup of the queue's started jobs, unless a worker is doing it right now."""
     if not acquire_cleaning_lock(connection, queue_name):
         return False
+    queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
     try:
         registry = StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer)
         registry.cleanup(exception_handlers=[record_abandoned])  # the rollups count what it fails
     finally:
-        connection.delete(Queue(queue_name, connection=connection).registry_cleaning_key)
+        queue.release_maintenance_lock()
     return True
-
-
-# A job is orphaned when it says "queued" but is on no queue (nor a single-queue worker's in-flight
-# list) and no execution of it is registered as started: a worker popped it and died before it could
-# register starting it. (Once registered, the job is RQ's to fail or retry when that entry expires.)
-#
-# What the site needs to know of a job it shows, read in one atomic step (one round trip): whether
-# the job's queue has an expired started-registry entry (a lost worker's: ZCOUNT up to `now`),
-# whether the job is orphaned, and where it stands
-# in its queue (the LPOS that test makes anyway). Returns {expired, orphaned, position}: position -1
-# when the job is on no queue, -2 when it is not "queued" (the caller then asks itself).
-# A Lua function, so that queues.read_job can make the same look in the read's one round trip.
-LOOK_FUNCTION = """
-local function look(job, queue, intermediate, executions, started, id, now)
-  local expired = 0
-  if redis.call('ZCOUNT', started, 0, now) > 0 then expired = 1 end
-  if redis.call('HGET', job, 'status') ~= 'queued' then return {expired, 0, -2} end
-  local position = redis.call('LPOS', queue, id)
-  if position then return {expired, 0, position} end
-  if redis.call('LPOS', intermediate, id) then return {expired, 0, -1} end
-  for _, execution in ipairs(redis.call('ZRANGE', executions, 0, -1)) do
-    if redis.call('ZSCORE', started, id .. ':' .. execution) then return {expired, 0, -1} end
-  end
-  return {expired, 1, -1}
-end
-"""
-_LOOK = (
-    LOOK_FUNCTION + "return look(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2])"
-).encode()
-_LOOK_SCRIPT = Script(None, _LOOK)  # bytes: no client needed for its SHA; each call names the client
-# The same look, and an orphaned job pushed back on its queue in the same atomic step.
-_REQUEUE_ORPHAN = (
-    LOOK_FUNCTION
-    + """
-if look(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2])[2] == 0 then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[6], KEYS[2])
-return 1
-"""
-).encode()
-_REQUEUE_ORPHAN_SCRIPT = Script(None, _REQUEUE_ORPHAN)
-
-
-class _Unknown:
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-#: a queue position the look did not find out (the caller asks Redis itself, as Job.get_position)
-UNKNOWN = _Unknown()
 
 
 @dataclass(frozen=True)
 class Look:
+    """What jobs/lua/look.lua found: ``position`` is the number of jobs ahead of the job in its
+    queue (None when it is on no queue) and is known only when ``queued`` (the job was queued)."""
+
     expired: bool  # the job's queue has an expired started-registry entry
     orphaned: bool
-    position: "int | None | _Unknown"  # jobs ahead in its queue; None when on no queue
+    position: int | None
+    queued: bool = True
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a queued job stands: ``ahead`` jobs before it, None when it is on no queue."""
+
+    ahead: int | None
 
 
 def queue_keys(queue_name: str) -> tuple[str, str, str]:
@@ -142,25 +91,26 @@ def queue_keys(queue_name: str) -> tuple[str, str, str]:
     )
 
 
-def execution_key(job_id: str) -> str:
-    return ExecutionRegistry.key_template.format(job_id)
+def look_keys(job: Job) -> list[str]:
+    """The KEYS of jobs/lua/look.lua for ``job``."""
+    execution_key = ExecutionRegistry.key_template.format(job.id)
+    return [job.key, execution_key, *queue_keys(job.origin), Queue.redis_queues_keys]
+
+
+def look_args(job: Job, requeue: bool = False) -> list:
+    return [job.id, time.time(), "1" if requeue else "0"]
 
 
 def as_look(reply) -> Look:
-    """The Lua look's {expired, orphaned, position} as a Look."""
-    expired, orphaned, position = reply
-    return Look(
-        bool(expired), bool(orphaned), UNKNOWN if position == -2 else None if position < 0 else position
-    )
-
-
-def _look_keys(job: Job) -> list[str]:
-    queue, intermediate, started = queue_keys(job.origin)
-    return [job.key, queue, intermediate, execution_key(job.id), started]
+    """The script's {expired, orphaned, position, requeued} as a Look."""
+    expired, orphaned, position, _ = reply
+    if position == -2:
+        return Look(bool(expired), bool(orphaned), None, queued=False)
+    return Look(bool(expired), bool(orphaned), None if position < 0 else position)
 
 
 def look(connection, job: Job) -> Look:
-    return as_look(_LOOK_SCRIPT(keys=_look_keys(job), args=[job.id, time.time()], client=connection))
+    return as_look(LOOK(keys=look_keys(job), args=look_args(job), client=connection))
 
 
 def requeue_orphan(connection, job: Job) -> bool:
@@ -173,8 +123,7 @@ def requeue_orphan(connection, job: Job) -> bool:
     first = float(connection.get(sighting) or now)
     if now - first < ORPHAN_GRACE or not connection.delete(sighting):  # the DEL is the claim
         return False
-    keys = [*_look_keys(job), Queue.redis_queues_keys]
-    if not _REQUEUE_ORPHAN_SCRIPT(keys=keys, args=[job.id, time.time()], client=connection):
+    if not LOOK(keys=look_keys(job), args=look_args(job, requeue=True), client=connection)[3]:
         return False
     log.warning("Job %s was taken off its queue by a worker that was lost; queued it again", job.id)
     append_line(
@@ -191,16 +140,17 @@ def settle(job: Job) -> Job:
     return settle_and_locate(job)[0]
 
 
-def settle_and_locate(job: Job, seen: Look | None = None) -> tuple[Job, "int | None | _Unknown"]:
-    """``settle``, and the settled job's position in its queue when it is queued (else UNKNOWN).
+def settle_and_locate(job: Job, seen: Look | None = None) -> tuple[Job, QueuePlace | None]:
+    """``settle``, and the settled job's place in its queue when it is queued and the look found it
+    (None otherwise: the caller asks Redis itself, as ``Job.get_position`` does).
 
-    ``seen``: the look made when the job was read (``queues.read_job`` makes it in the same script
-    call); without it, a queued or started job costs one round trip (``look``). The rare cleanup or
-    requeue reads again, in the order the checks always had: cleanup first, then the orphan test.
+    ``seen``: the look made when the job was read (``job_reads.read_job`` makes it in the same
+    pipeline as the log read); without it, a queued or started job costs one round trip (``look``).
+    The rare cleanup or requeue reads again: cleanup first, then the orphan test.
     """
     connection = job.connection
     status = job.get_status(refresh=False)
-    position = UNKNOWN
+    place = None
     try:
         # "queued" too: a worker that died after registering the start, before the job said so
         if status in (JobStatus.STARTED, JobStatus.QUEUED):
@@ -214,10 +164,10 @@ def settle_and_locate(job: Job, seen: Look | None = None) -> tuple[Job, "int | N
             if status == JobStatus.QUEUED:
                 if seen.orphaned and requeue_orphan(connection, job):
                     job.refresh()
-                else:
-                    position = seen.position
+                elif seen.queued:
+                    place = QueuePlace(seen.position)
     except redis.exceptions.RedisError:
         raise  # Redis down: the usual 503
     except Exception:  # a failed check must not break the page
         log.exception("Could not settle job %s", job.id)
-    return job, position
+    return job, place

@@ -15,10 +15,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from jobs import rollups
+from jobs.queue_names import QUEUE_NAMES
 from webapp.admin.blueprint import challenge
 from webapp.admin.snapshot import queue_counts, workers
 from webapp.identity import admin_configured, operator_role
-from webapp.queues import QUEUE_NAMES, get_redis
+from webapp.redis_connection import get_redis
 
 bp = Blueprint("metrics", __name__)
 

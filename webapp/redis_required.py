@@ -7,7 +7,7 @@ friendly 503 (``webapp.errors``), and come back as soon as Redis does.
 
 from flask import request
 
-from webapp.queues import get_redis
+from webapp.redis_connection import get_redis
 
 ENDPOINTS = frozenset({"tasks.index", "tasks.show_form"})
 

@@ -18,7 +18,8 @@ failure TTL.
 import math
 import re
 import time
-from pathlib import Path
+
+from jobs.redis_scripts import SEARCH_INDEX_ADD
 
 IDS_KEY = "jobdeck:idx:ids"
 TIMES_KEY = "jobdeck:idx:times"
@@ -31,8 +32,6 @@ NOT_PIECES = frozenset({"http", "https", "www"})
 _PIECES = re.compile(r"[^\w.-]+")
 #: how many index entries older than the longest job TTL a search prunes at most
 PRUNE_BATCH = 1000
-
-_ADD = (Path(__file__).resolve().parent.parent / "jobs" / "lua" / "search_index_add.lua").read_text()
 
 
 def task_key(task: str) -> str:
@@ -84,7 +83,7 @@ def index_keys(task: str, params: dict) -> list[str]:
 def add(pipe, job_id: str, task: str, params: dict, when: float, ttl: int) -> None:
     """Index a job, in ``pipe`` (the enqueue's transaction): one EVAL, as the history's index."""
     keys = [IDS_KEY, TIMES_KEY, *index_keys(task, params)]
-    pipe.eval(_ADD, len(keys), *keys, repr(when), job_id, ttl)
+    pipe.eval(SEARCH_INDEX_ADD.script, len(keys), *keys, repr(when), job_id, ttl)
 
 
 def prune(connection, max_age: int) -> int:

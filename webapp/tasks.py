@@ -2,14 +2,15 @@
 
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from jobs import storage
 from jobs.registry import TASKS, get_task
 from webapp.forms import FORMS
 from webapp.identity import owner_id
-from webapp.links import url_for_job
-from webapp.queues import enqueue_task, fetch_job, get_redis
+from webapp.job_reads import fetch_job
+from webapp.redis_connection import get_redis
+from webapp.submission import enqueue_task
 
 bp = Blueprint("tasks", __name__)
 
@@ -60,4 +61,4 @@ def submit(name: str):
         priority=form.priority.data or None,
         at=form.start_time(),
     )
-    return redirect(url_for_job("job_pages.show", job_id), code=303)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)

@@ -1,11 +1,15 @@
-"""Jinja filters for times and durations."""
+"""What every template can use: filters for times and durations, and the site's facts as globals
+(job statuses, the task forms' option fields)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from jobs import statuses
 
 
 def format_time(dt: datetime | None) -> str:
-    """``2026-11-25 06:10:41 UTC``. RQ's times are UTC already; ``isoformat`` takes half the time of
-    ``strftime``, and a job page shows five or six times (docs/benchmarks.md)."""
+    """``2026-11-25 06:10:41 UTC``. RQ's times are UTC already. ``isoformat`` rather than
+    ``strftime``, the cheaper of the two, since a job page shows five or six times
+    (docs/benchmarks.md)."""
     if not dt:
         return "—"
     if dt.tzinfo is not UTC:
@@ -34,10 +38,19 @@ def format_until(dt: datetime | None) -> str:
     return format_duration(seconds) if seconds >= 1 else "a moment"
 
 
+def expires(ended_at: datetime | None, ttl_seconds: int | None) -> datetime | None:
+    """When something kept ``ttl_seconds`` after ``ended_at`` expires (for the job page)."""
+    if ended_at is None or not ttl_seconds or ttl_seconds < 0:
+        return None
+    return ended_at + timedelta(seconds=ttl_seconds)
+
+
 def init_app(app) -> None:
     from webapp.forms import OPTION_FIELDS
 
     app.jinja_env.globals["option_fields"] = OPTION_FIELDS
+    app.jinja_env.globals["statuses"] = statuses
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_until, "until")
+    app.add_template_filter(expires, "expires")

@@ -2,17 +2,16 @@
 
 The measurement is itself an RQ job (task ``why_measure``, not listed in the catalog: it measures
 the site, it is not work a user brings). It calls the demo routes in ``webapp/why_demo.py`` over
-HTTP at ``JOBDECK_PUBLIC_URL`` when set (config ``PUBLIC_URL``), else at the address this server
+HTTP at ``PUBLIC_URL`` (``JOBDECK_PUBLIC_URL``, jobs/settings.py) when set, else at the address this server
 listens on, so it measures the very server that serves the site. The JSON API does not take it.
 """
 
 import inspect
 import json
-import os
 import textwrap
 import uuid
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -22,8 +21,8 @@ from jobs.why_work import APPROACHES
 from webapp import why_demo
 from webapp.forms import PostedForm
 from webapp.identity import owner_id
-from webapp.links import url_for_job
-from webapp.queues import enqueue_task, get_redis
+from webapp.redis_connection import get_redis
+from webapp.submission import enqueue_task
 
 bp = Blueprint("why", __name__)
 
@@ -126,7 +125,7 @@ def site_address() -> str:
     server listens on (WSGI's SERVER_NAME/SERVER_PORT come from the listening socket under gunicorn
     and werkzeug). Never the request's Host header: a client chooses that, and would make the worker
     send requests to any host it names."""
-    configured = current_app.config.get("PUBLIC_URL") or os.environ.get("JOBDECK_PUBLIC_URL")
+    configured = current_app.config.get("PUBLIC_URL")
     if configured:
         return configured
     host = request.environ.get("SERVER_NAME") or "127.0.0.1"
@@ -153,7 +152,7 @@ def measure():
     params = why_measure.validate({"seconds": form.seconds.data, "base_url": site_address()})
     job_id = str(uuid.uuid4())
     enqueue_task(get_task("why_measure"), params, owner_id(create=True), job_id=job_id)
-    return redirect(url_for_job("job_pages.show", job_id), code=303)
+    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
 def init_app(app, csrf) -> None:

@@ -21,7 +21,7 @@ from flask import (
 )
 
 from jobs.why_work import TTL, do_work, key, mark_done, steps
-from webapp.queues import get_queue, get_redis
+from webapp.redis_connection import get_queue, get_redis
 
 bp = Blueprint("why_demo", __name__, url_prefix="/why/demo")
 

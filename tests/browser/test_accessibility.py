@@ -5,16 +5,16 @@ Screenshots go to a temporary directory; with JOBDECK_SCREENSHOTS=1 they replace
 """
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.helpers import submit_countdown_in_browser
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-JOB_URL = re.compile(r".*/jobs/[0-9a-f-]{36}$")
 SERIOUS = {"serious", "critical"}
 
 
@@ -35,14 +35,6 @@ def serious_violations(page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in SERIOUS
     ]
-
-
-def submit(page, live_server, seconds):
-    page.goto(f"{live_server}/tasks/countdown")
-    page.fill("input[name=seconds]", str(seconds))
-    page.click("button[type=submit]")
-    page.wait_for_url(JOB_URL)
-    return page.url
 
 
 def test_main_pages_have_no_serious_accessibility_violations_in_light_and_dark(
@@ -71,10 +63,10 @@ def test_main_pages_have_no_serious_accessibility_violations_in_light_and_dark(
     page.wait_for_selector(".errors")
     found.extend(serious_violations(page))
 
-    finished = submit(page, live_server, 1)
+    finished = submit_countdown_in_browser(page, live_server, 1)
     page.wait_for_selector("#job-result", timeout=20_000)
 
-    submit(page, live_server, 30)
+    submit_countdown_in_browser(page, live_server, 30)
     page.wait_for_function(
         "() => /^[2-9] of 30 s$/.test(document.getElementById('job-message').textContent)", timeout=20_000
     )
@@ -125,7 +117,7 @@ def test_pages_fit_a_phone_width_without_sideways_scrolling(page, live_server, p
 
 def test_job_page_fits_a_phone_width(page, live_server, shots):
     page.set_viewport_size({"width": 360, "height": 740})
-    submit(page, live_server, 5)  # no worker: stays queued, with its actions
+    submit_countdown_in_browser(page, live_server, 5)  # no worker: stays queued, with its actions
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     assert page.get_by_role("button", name="Cancel").is_visible()

@@ -9,9 +9,9 @@ import re
 import pytest
 
 from jobs import queue_pause
+from scripts.processes import WorkerProcess
 from tests.browser.test_accessibility import serious_violations, shots  # noqa: F401 (fixture)
 from tests.console_helpers import CONSOLE_CONFIG, enqueue, run_worker
-from tests.support import WorkerProcess
 from webapp import create_app
 
 pytestmark = pytest.mark.browser

@@ -5,26 +5,17 @@ import time
 
 import pytest
 
-from tests.support import wait_until
+from tests.helpers import JOB_URL, api, submit_countdown, submit_countdown_in_browser
 
 pytestmark = pytest.mark.browser
 
-JOB_URL = re.compile(r".*/jobs/[0-9a-f-]{36}$")
 
-
-def submit_countdown(page, live_server, seconds):
-    page.goto(f"{live_server}/tasks/countdown")
-    page.fill("input[name=seconds]", str(seconds))
-    page.click("button[type=submit]")
-    page.wait_for_url(JOB_URL)
-    return page.url.rsplit("/", 1)[-1]
-
-
-def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, live_server, worker):
-    submit_countdown(page, live_server, 2)
+def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, live_server, run_jobs):
+    submit_countdown_in_browser(page, live_server, 2)
     # A marker on this document: a full reload (meta refresh, location.reload) would wipe it.
     page.evaluate("window.__sameDocument = 'yes'")
     assert page.locator('meta[http-equiv="refresh"]').count() == 0  # the <noscript> one does not act
+    run_jobs()  # here, while the page polls the live server's thread
     page.wait_for_selector("#job-result", timeout=20_000)
     assert "Waited 2 seconds." in page.locator("#job-result").inner_text()
     assert page.evaluate("window.__sameDocument") == "yes"
@@ -42,7 +33,7 @@ def test_progress_message_and_elapsed_move_while_the_job_runs(page, live_server,
     page.on(
         "request", lambda request: polls.append(time.monotonic()) if "/api/jobs/" in request.url else None
     )
-    submit_countdown(page, live_server, 4)
+    submit_countdown_in_browser(page, live_server, 4)
     page.evaluate("window.__sameDocument = 'yes'")
     page.wait_for_function(
         "() => /^[123] of 4 s$/.test(document.getElementById('job-message').textContent)", timeout=15_000
@@ -65,7 +56,7 @@ def test_progress_message_and_elapsed_move_while_the_job_runs(page, live_server,
 
 
 def test_stop_from_the_page(page, live_server, worker):
-    submit_countdown(page, live_server, 60)
+    submit_countdown_in_browser(page, live_server, 60)
     stop = page.get_by_role("button", name="Stop")
     stop.wait_for(timeout=15_000)  # appears in place once the job has started
     stop.click()
@@ -92,7 +83,7 @@ def test_cancel_a_scheduled_job_from_the_page(page, live_server, worker):
     assert page.console_errors == []
 
 
-def test_keyboard_only_submit(page, live_server, worker):
+def test_keyboard_only_submit(page, live_server, run_jobs):
     page.goto(f"{live_server}/tasks/countdown")
     for _ in range(20):  # Tab through the header links to the first field
         page.keyboard.press("Tab")
@@ -104,6 +95,7 @@ def test_keyboard_only_submit(page, live_server, worker):
     page.keyboard.type("1")
     page.keyboard.press("Enter")
     page.wait_for_url(JOB_URL)
+    run_jobs()
     page.wait_for_selector("#job-result", timeout=20_000)
     assert "Waited 1 second." in page.locator("#job-result").inner_text()
     # The actions of the finished job are reachable by Tab too.
@@ -116,7 +108,7 @@ def test_keyboard_only_submit(page, live_server, worker):
 
 
 def test_a_network_blip_shows_reconnecting_and_the_page_recovers(page, live_server, worker):
-    submit_countdown(page, live_server, 3)
+    submit_countdown_in_browser(page, live_server, 3)
     page.route("**/api/jobs/*", lambda route: route.abort("internetdisconnected"))
     note = page.locator("#connection-note")
     note.wait_for(state="visible", timeout=10_000)
@@ -127,7 +119,7 @@ def test_a_network_blip_shows_reconnecting_and_the_page_recovers(page, live_serv
 
 
 def test_history_rows_update_in_place_and_are_marked(page, live_server, worker):
-    submit_countdown(page, live_server, 2)
+    submit_countdown_in_browser(page, live_server, 2)
     page.goto(f"{live_server}/jobs")
     page.evaluate("window.__sameDocument = 'yes'")
     row = page.locator("tr[data-job-id]").first
@@ -151,7 +143,7 @@ def test_the_time_zone_field_is_filled_from_the_browser(browser, live_server):
 
 
 def test_notification_button_is_offered_while_the_job_is_active(page, live_server):
-    submit_countdown(page, live_server, 30)  # no worker: it stays queued
+    submit_countdown_in_browser(page, live_server, 30)  # no worker: it stays queued
     button = page.get_by_role("button", name="Notify me when it ends")
     assert button.is_visible()
     page.context.grant_permissions(["notifications"])
@@ -161,7 +153,7 @@ def test_notification_button_is_offered_while_the_job_is_active(page, live_serve
     assert button.count() == 0
 
 
-def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, live_server, worker):
+def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, live_server, run_jobs):
     page.goto(f"{live_server}/tasks/csv_profile")
     page.set_input_files(
         "input[name=csv]", files=[{"name": "empty.csv", "mimeType": "text/csv", "buffer": b""}]
@@ -169,6 +161,7 @@ def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, 
     page.get_by_role("button", name="Start").click()
     page.wait_for_url(JOB_URL)
     page.evaluate("window.__sameDocument = 'yes'")
+    run_jobs()
     page.wait_for_selector("#job-error", timeout=20_000)
     assert page.locator("#job-status").inner_text() == "failed"
     assert "The CSV file is empty." in page.locator("#job-error").inner_text()
@@ -177,30 +170,28 @@ def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, 
     assert page.get_by_role("button", name="Retry").is_visible()
 
 
-def test_the_job_api_carries_what_the_page_script_needs(client, worker):
-    response = client.post("/tasks/countdown", data={"seconds": "1"})
-    job_id = response.headers["Location"].rsplit("/", 1)[-1]
-    body = client.get(f"/api/jobs/{job_id}").get_json()
+def test_the_job_api_carries_what_the_page_script_needs(client, run_jobs):
+    job_id = submit_countdown(client, 1)
+    body = api(client, job_id)
     assert body["active"] is True
     assert body["page_url"] == f"/jobs/{job_id}"
-    done = wait_until(
-        lambda: (b := client.get(f"/api/jobs/{job_id}").get_json())["status"] == "finished" and b,
-        timeout=20,
-        message="the job to finish",
-    )
+    run_jobs()
+    done = api(client, job_id)
+    assert done["status"] == "finished"
     assert done["active"] is False
     assert done["eta_seconds"] is None
     assert any("Counting down 1 seconds" in line for line in done["log"])
 
 
-def test_keyboard_focus_stays_on_its_control_when_the_result_arrives(page, live_server, worker):
-    submit_countdown(page, live_server, 2)
+def test_keyboard_focus_stays_on_its_control_when_the_result_arrives(page, live_server, run_jobs):
+    submit_countdown_in_browser(page, live_server, 2)
     for _ in range(30):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent") == "Edit and resubmit":
             break
     else:
         pytest.fail("Tab never reached 'Edit and resubmit'")
+    run_jobs()
     page.wait_for_selector("#job-result", timeout=20_000)
     assert page.evaluate("document.activeElement.textContent") == "Edit and resubmit"
     page.keyboard.press("Enter")

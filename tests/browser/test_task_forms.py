@@ -5,16 +5,14 @@ url_words is left out: it fetches a public web page, which tests cannot reach he
 """
 
 import io
-import re
 
 import pytest
 from PIL import Image
 
 from tests.browser.test_accessibility import serious_violations
+from tests.helpers import JOB_URL
 
 pytestmark = pytest.mark.browser
-
-JOB_URL = re.compile(r".*/jobs/[0-9a-f-]{36}$")
 
 
 def png(colour, size=(300, 200)) -> bytes:
@@ -75,9 +73,10 @@ def submit(page, live_server, task):
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_form_with_javascript_updates_in_place_to_the_result(page, live_server, worker, task):
+def test_form_with_javascript_updates_in_place_to_the_result(page, live_server, run_jobs, task):
     expected = submit(page, live_server, task)
     page.evaluate("window.__sameDocument = 'yes'")
+    run_jobs()  # here, while the page polls the live server's thread
     status = page.locator("#job-status")
     if status.inner_text() in {"queued", "started"}:  # fast tasks may be done at the first render
         page.wait_for_selector("#job-result", timeout=30_000)
@@ -94,9 +93,10 @@ def test_form_with_javascript_updates_in_place_to_the_result(page, live_server, 
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_form_without_javascript_reaches_the_result_by_refresh(page_without_js, live_server, worker, task):
+def test_form_without_javascript_reaches_the_result_by_refresh(page_without_js, live_server, run_jobs, task):
     page = page_without_js
     expected = submit(page, live_server, task)
+    run_jobs()
     page.wait_for_selector("#job-result", timeout=30_000)
     assert page.locator("#job-status").inner_text() == "finished"
     assert page.title().startswith("Done: ")  # the tab says so without JavaScript too

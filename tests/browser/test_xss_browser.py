@@ -5,7 +5,8 @@ import pytest
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.support import wait_until
+from scripts.processes import wait_until
+from tests.helpers import JOB_URL
 
 pytestmark = pytest.mark.browser
 
@@ -45,10 +46,12 @@ def test_dashboard_job_views_show_markup_in_job_fields_as_text(admin_page, live_
     assert_shown_as_text(admin_page, "failed jobs list")
 
 
-def test_the_job_page_updated_in_place_shows_markup_as_text(page, live_server, worker):
+def test_the_job_page_updated_in_place_shows_markup_as_text(page, live_server, run_jobs):
     page.goto(f"{live_server}/tasks/word_frequency")
     page.fill("textarea[name=text]", f"{PAYLOAD} words")
     page.click("button[type=submit]")
+    page.wait_for_url(JOB_URL)
+    run_jobs()  # here, while the page polls the live server's thread
     page.wait_for_selector("#job-result", timeout=20_000)  # arrived in place (app.js)
     assert_shown_as_text(page, "job page")
     page.goto(f"{live_server}/jobs")

@@ -10,10 +10,11 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import bulk
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from webapp import audit
 from webapp.admin.blueprint import bp, who
-from webapp.queues import QUEUE_NAMES, get_queue, get_redis
+from webapp.redis_connection import get_queue, get_redis
 
 #: the queue the bulk jobs run on, ahead of users' work
 BULK_QUEUE = "high"

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from flask import abort, render_template, request
 
 from jobs import queue_pause, rollups
+from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from webapp import audit
 from webapp.admin.blueprint import bp
 from webapp.admin.snapshot import STATUSES, queue_counts, workers
 from webapp.charts import Chart, Series, layout
-from webapp.queues import QUEUE_NAMES, get_redis
+from webapp.redis_connection import get_redis
 
 #: how a bucket's start is written under the x axis, per span
 LABEL_FORMATS = {"hour": "%H:%M", "day": "%H:00", "week": "%a %H:00", "90d": "%m-%d"}

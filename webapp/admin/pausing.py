@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from flask import flash, redirect, render_template, request, url_for
 
 from jobs import queue_pause
+from jobs.queue_names import QUEUE_NAMES
 from webapp import audit
 from webapp.admin.blueprint import bp, who
-from webapp.queues import QUEUE_NAMES, get_redis
+from webapp.redis_connection import get_redis
 
 #: the longest pause with an end that the form accepts
 MAX_PAUSE_SECONDS = 30 * 24 * 3600

@@ -10,7 +10,7 @@ from rq.serializers import JSONSerializer
 from jobs.registry import TASKS
 from webapp import search_index
 from webapp.admin.blueprint import bp
-from webapp.queues import get_redis
+from webapp.redis_connection import get_redis
 
 PER_PAGE = 25
 #: what a job id (RQ's, or Jobdeck's uuid4) may hold; a prefix of anything else finds nothing

@@ -7,7 +7,7 @@ from rq.command import send_shutdown_command
 from webapp import audit
 from webapp.admin.blueprint import bp, who
 from webapp.admin.snapshot import workers
-from webapp.queues import get_redis
+from webapp.redis_connection import get_redis
 
 
 @bp.get("/workers")

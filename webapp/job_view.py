@@ -5,10 +5,8 @@ from datetime import UTC, datetime
 
 from rq.job import Job
 
+from jobs import statuses
 from jobs.registry import get_task
-
-ACTIVE = {"queued", "scheduled", "deferred", "started"}
-INPUT_ERROR = "jobs.errors.TaskInputError"
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -95,11 +93,11 @@ class JobView:
 
     @property
     def is_active(self) -> bool:
-        return self.status in ACTIVE
+        return self.status in statuses.ACTIVE
 
     @property
     def percent(self) -> int | None:
-        if self.status == "finished":
+        if self.status == statuses.FINISHED:
             return 100
         if not self.total:
             return None
@@ -137,7 +135,7 @@ def from_job(job: Job, with_result: bool = True) -> JobView:
     task = meta.get("task", job.func_name)
     spec = get_task(task)
     status = job.get_status(refresh=False)
-    status = status.value if status is not None else "expired"
+    status = status.value if status is not None else statuses.EXPIRED
     progress = meta.get("progress") or {}
     view = JobView(
         id=job.id,
@@ -157,17 +155,16 @@ def from_job(job: Job, with_result: bool = True) -> JobView:
         ended_at=_aware(job.ended_at),
         meta=meta,
     )
-    if with_result and status == "finished":
+    if with_result and status == statuses.FINISHED:
         view.result = job.return_value()
-    elif with_result and status == "failed":
-        # the result queues.read_job read with the job (RQ's own cache); otherwise read it now
-        latest = getattr(job, "_cached_result", None) or job.latest_result()
+    elif with_result and status == statuses.FAILED:
+        latest = job.latest_result()
         view.traceback = latest.exc_string if latest else None
         view.error = readable_error(view.traceback, job.timeout)
-    elif status == "stopped":
+    elif status == statuses.STOPPED:
         who = {"owner": "by you", "admin": "by the admin"}.get(meta.get("stopped_by", ""), "")
         view.error = f"The job was stopped {who} before it finished.".replace("  ", " ")
-    elif status == "canceled":
+    elif status == statuses.CANCELED:
         view.error = "The job was canceled before it started."
     return view
 
@@ -179,7 +176,7 @@ def expired(job_id: str, task: str, submitted: float) -> JobView:
         id=job_id,
         task=task,
         title=spec.title if spec else task,
-        status="expired",
+        status=statuses.EXPIRED,
         params={},
         owner=None,
         description="(details expired)",

@@ -1,7 +1,7 @@
-"""Helpers for tests: a private redis-server, the Procfile's worker and web as subprocesses, polling."""
+"""Processes that tests, benchmarks and scripts share: a private redis-server, the Procfile's worker and
+web lines as subprocesses, Chromium's path and flags, a free port, and polling with a deadline."""
 
 import contextlib
-import http.server
 import os
 import re
 import shlex
@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,35 +17,22 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-#: the app settings every in-process test starts from (conftest's ``app`` fixture and variants)
-TEST_CONFIG = {
-    "TESTING": True,
-    "SECRET_KEY": "test-secret",
-    "WTF_CSRF_ENABLED": False,
-    "ADMIN_USER": "admin",
-    "ADMIN_PASSWORD": "s3cret",
-    "RATE_LIMIT": "off",
-}
-
-
-@contextlib.contextmanager
-def local_http_server(handler):
-    """A threaded ``http.server`` with ``handler`` on a free loopback port; yields its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
@@ -182,7 +168,7 @@ class WorkerProcess:
         WorkerProcess.started.append(self)
         from rq import Worker
 
-        from webapp import redis_url  # the same parsing as the worker's (rediss://, redis+sentinel://)
+        from jobs import redis_url  # the same parsing as the worker's (rediss://, redis+sentinel://)
 
         client = redis_url.connect(self.redis_url, self.environ.get("JOBDECK_REDIS_SENTINEL_PASSWORD"))
 
@@ -305,7 +291,7 @@ class WebProcess:
         def up():
             try:
                 return requests.get(self.url + self.ready_path, timeout=1).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow on a busy machine
                 return False
 
         wait_until(up, timeout=30, message=f"gunicorn to serve {self.ready_path}")

@@ -1,4 +1,4 @@
-"""fault_probe: test support for the fault tests (not in the catalog).
+"""fault_probe: a task for the fault tests only, loaded with ``JOBDECK_TASKS=tests.tasks.fault_probe``.
 
 Each run first records itself in Redis, one counter per job and attempt (``HINCRBY
 jobdeck:probe:<job id> attempt:<n> 1``), then waits. A test that kills workers can then count how
@@ -9,21 +9,34 @@ import time
 
 from rq import get_current_job
 
+from jobs.attempts import attempt_of
 from jobs.errors import TaskInputError
+from jobs.registry import TaskSpec
 
 KEY_TTL = 3600
 MAX_SECONDS = 10
+
+TASKS = [
+    TaskSpec(
+        name="fault_probe",
+        title="Fault probe",
+        description="Test support: records each run in Redis, then waits; retried once if lost.",
+        module=__name__,
+        timeout=60,
+        retry_max=1,
+        listed=False,
+    )
+]
 
 
 def key(job_id: str) -> str:
     return f"jobdeck:probe:{job_id}"
 
 
-def attempt_number(job) -> int:
-    """Which attempt this run is (1 for the first), as the job page counts them."""
-    attempts = (job.meta or {}).get("attempts") or 1
-    left = job.retries_left if job.retries_left is not None else attempts - 1
-    return attempts - left
+def runs(connection, job_id: str) -> dict[str, int]:
+    """How often the probe's side effect ran for a job, per attempt ("attempt:1": 1, ...)."""
+    found = connection.hgetall(key(job_id))
+    return {k.decode(): int(v) for k, v in found.items()}
 
 
 def validate(params: dict) -> dict:
@@ -37,7 +50,7 @@ def validate(params: dict) -> dict:
 
 def run(params: dict) -> dict:
     job = get_current_job()
-    attempt = attempt_number(job) if job is not None else 1
+    attempt = attempt_of(job)[0] if job is not None else 1
     if job is not None:
         with job.connection.pipeline() as pipe:
             pipe.hincrby(key(job.id), f"attempt:{attempt}", 1)

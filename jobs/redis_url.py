@@ -12,7 +12,7 @@ Three forms (docs/scaling.md has examples):
   ``JOBDECK_REDIS_SENTINEL_PASSWORD``, not the URL.
 
 redis-py reads the first two itself; this module parses the third, for the site (``connect``) and
-for ``rq worker --config webapp.config`` (RQ's ``SENTINEL`` setting, ``rq_sentinel_settings``).
+for the worker (``RedisFromUrl``, the Procfile's ``rq worker --connection-class``).
 """
 
 from dataclasses import dataclass, field
@@ -115,29 +115,10 @@ def _sentinel_kwargs(target: SentinelTarget, sentinel_password: str | None, time
 
 
 def _master_kwargs(target: SentinelTarget) -> dict:
-    """What RQ's SENTINEL setting calls CONNECTION_KWARGS (beyond db, user, password, ssl)."""
+    """The master's connection class, and its TLS options when it speaks TLS."""
     if target.ssl:
         return {"connection_class": SentinelSSLConnection, **target.tls}
     return {"connection_class": SentinelConnection}
-
-
-def rq_sentinel_settings(url: str, sentinel_password: str | None = None, socket_timeout=None) -> dict | None:
-    """RQ's ``SENTINEL`` setting for a Sentinel URL (None for other URLs)."""
-    target = parse_sentinel(url)
-    if target is None:
-        return None
-    timeouts = {"socket_timeout": socket_timeout} if socket_timeout else {}
-    return {
-        "INSTANCES": target.sentinels,
-        "MASTER_NAME": target.master,
-        "DB": target.db,
-        "USERNAME": target.username,
-        "PASSWORD": target.password,
-        "SOCKET_TIMEOUT": socket_timeout,
-        "SSL": target.ssl,
-        "CONNECTION_KWARGS": _master_kwargs(target),
-        "SENTINEL_KWARGS": _sentinel_kwargs(target, sentinel_password, timeouts),
-    }
 
 
 def connect(url: str, sentinel_password: str | None = None, **options) -> redis.Redis:
@@ -157,3 +138,17 @@ def connect(url: str, sentinel_password: str | None = None, **options) -> redis.
         **options,
     )
     return sentinel.master_for(target.master)
+
+
+class RedisFromUrl(redis.Redis):
+    """The worker's client class (``rq worker --connection-class jobs.redis_url.RedisFromUrl``): RQ
+    builds its connection with ``from_url(REDIS_URL)``, which this reads in all three forms, with
+    the Sentinel password from ``jobs.settings``. No socket timeout: a worker blocks on BLPOP."""
+
+    @classmethod
+    def from_url(cls, url: str, **options) -> redis.Redis:
+        from jobs import settings
+
+        if parse_sentinel(url) is None:
+            return super().from_url(url, **options)
+        return connect(url, settings.REDIS_SENTINEL_PASSWORD, **options)

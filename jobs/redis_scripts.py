@@ -1,0 +1,47 @@
+"""The Lua scripts the site runs in Redis, each read from its own file in jobs/lua/ (whose header
+names its KEYS and ARGV), in the way of rq/scripts.py.
+
+Each is a redis-py ``Script`` bound to no client: calling it as ``script(keys, args, client=...)``
+sends EVALSHA and loads the script when Redis does not have it (a Redis restarted or flushed).
+In a pipeline, ``evalsha_in`` and ``execute_loading`` do the same without redis-py's extra round trip
+(SCRIPT EXISTS) before each pipeline.
+"""
+
+from pathlib import Path
+
+import redis
+from redis.commands.core import Script
+
+LUA = Path(__file__).resolve().parent / "lua"
+
+
+def _script(name: str) -> Script:
+    return Script(None, (LUA / f"{name}.lua").read_bytes())
+
+
+LOOK = _script("look")
+ACQUIRE_CLEANING_LOCK = _script("acquire_cleaning_lock")
+ADD_TO_HISTORY = _script("add_to_history")
+ROLLUP_RECORD = _script("rollup_record")
+SEARCH_INDEX_ADD = _script("search_index_add")
+
+
+def evalsha_in(pipe, script: Script, keys: list, args: list) -> None:
+    pipe.evalsha(script.sha, len(keys), *keys, *args)
+
+
+def _execute(connection, build) -> list:
+    pipe = connection.pipeline(transaction=False)
+    build(pipe)
+    return pipe.execute()
+
+
+def execute_loading(connection, build, scripts: tuple[Script, ...]) -> list:
+    """``build(pipe)`` queues commands (EVALSHA among them) on a fresh pipeline, which is run; when
+    Redis has lost a script, the scripts are loaded and the pipeline is built and run once more."""
+    try:
+        return _execute(connection, build)
+    except redis.exceptions.NoScriptError:
+        for script in scripts:
+            connection.script_load(script.script)
+        return _execute(connection, build)

@@ -1,0 +1,37 @@
+"""Settings, read once from the environment: the one home the site and the workers share.
+
+The worker reads it as its config module (``rq worker --config jobs.settings``, the Procfile; RQ takes
+the UPPERCASE names) and ``create_app`` as its app config (``app.config.from_object``), so both sides
+read the same Redis under the same names. The environment variables and their meaning: README.md.
+"""
+
+import os
+
+#: where Redis is: redis://, rediss:// (TLS) or redis+sentinel:// (jobs/redis_url.py, docs/scaling.md)
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+#: the password the Sentinel processes themselves ask for (a Sentinel URL's own password is the master's)
+REDIS_SENTINEL_PASSWORD = os.environ.get("JOBDECK_REDIS_SENTINEL_PASSWORD") or None
+# The site's longest waits for Redis, so a dead Redis gives a quick 503, not a hung request.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("JOBDECK_REDIS_CONNECT_TIMEOUT", 2))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("JOBDECK_REDIS_SOCKET_TIMEOUT", 5))
+
+SECRET_KEY = os.environ.get("SECRET_KEY")
+ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")
+ADMIN_PASSWORD = os.environ.get("JOBDECK_ADMIN_PASSWORD", "")
+API_TOKEN = os.environ.get("JOBDECK_API_TOKEN", "")
+# The read-only operator of /admin/ and /rq/, and the token Prometheus may scrape /metrics with.
+VIEWER_USER = os.environ.get("JOBDECK_VIEWER_USER", "")
+VIEWER_PASSWORD = os.environ.get("JOBDECK_VIEWER_PASSWORD", "")
+METRICS_TOKEN = os.environ.get("JOBDECK_METRICS_TOKEN", "")
+RATE_LIMIT = os.environ.get("JOBDECK_RATE_LIMIT", "30/minute")
+#: how many reverse proxies in front of the site to believe (X-Forwarded-For/-Proto); 0 believes none
+TRUST_PROXY = os.environ.get("JOBDECK_TRUST_PROXY", "0")
+#: where the /why measurement job reaches the site; empty: the address the server listens on
+PUBLIC_URL = os.environ.get("JOBDECK_PUBLIC_URL", "")
+
+# How long RQ keeps what a job produced; files stored beside a job share these TTLs.
+RESULT_TTL = int(os.environ.get("JOBDECK_RESULT_TTL", 24 * 3600))
+FAILURE_TTL = int(os.environ.get("JOBDECK_FAILURE_TTL", 7 * 24 * 3600))
+REFRESH_SECONDS = int(os.environ.get("JOBDECK_REFRESH_SECONDS", 2))
+#: the largest request body (Flask's own setting's name); larger gets the 413 page
+MAX_CONTENT_LENGTH = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 1024))
