@@ -22,12 +22,16 @@ from rq.results import Result
 from rq.serializers import JSONSerializer
 from rq.utils import str_to_date
 
-from jobs import progress, storage
+from jobs import progress, statuses, storage
 from jobs.joblog import log_key
 
 ACTIONS = ("retry", "delete")
 #: statuses a bulk action may select, and the registry each lives in
-SELECTABLE = {"failed": FailedJobRegistry, "stopped": FailedJobRegistry, "canceled": CanceledJobRegistry}
+SELECTABLE = {
+    statuses.FAILED: FailedJobRegistry,
+    statuses.STOPPED: FailedJobRegistry,
+    statuses.CANCELED: CanceledJobRegistry,
+}
 BATCH = 500
 #: the most jobs one bulk action touches (a filter matching more acts on the oldest this many)
 MAX_JOBS = 100_000
@@ -35,7 +39,7 @@ MAX_JOBS = 100_000
 
 @dataclass(frozen=True)
 class Filter:
-    status: str = "failed"
+    status: str = statuses.FAILED
     task: str = ""
     queue: str = ""
     error_class: str = ""

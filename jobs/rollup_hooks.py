@@ -5,7 +5,7 @@ calls for a lost worker's job. Mixed into jobs/worker.py's worker."""
 from rq.exceptions import AbandonedJobError
 from rq.job import JobStatus
 
-from jobs import rollups
+from jobs import rollups, statuses
 
 
 def rollup_outcome(job) -> str:
@@ -13,14 +13,14 @@ def rollup_outcome(job) -> str:
     status = job.get_status(refresh=False)
     if status in (JobStatus.FAILED, JobStatus.STOPPED):
         return status.value
-    return "retried"
+    return rollups.RETRIED
 
 
 def record_abandoned(job, exc_type, exc_value, traceback):
     """Exception handler: RQ's cleanup of a started registry calls it for a lost worker's job
     (AbandonedJobError) just before it fails the job or queues it again."""
     if exc_type is AbandonedJobError:
-        outcome = "retried" if job.retries_left and job.retries_left > 0 else "failed"
+        outcome = rollups.RETRIED if job.retries_left and job.retries_left > 0 else statuses.FAILED
         rollups.record_job(job.connection, job, outcome)
     return True  # on to the next handler
 
@@ -34,7 +34,7 @@ class RecordsRollups:
 
     def handle_job_success(self, job, queue, started_job_registry):
         super().handle_job_success(job, queue, started_job_registry)
-        rollups.record_job(self.connection, job, "finished")
+        rollups.record_job(self.connection, job, statuses.FINISHED)
 
     def handle_job_failure(self, job, queue, started_job_registry=None, exc_string=""):
         super().handle_job_failure(

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from jobs import statuses
 from jobs.redis_scripts import ROLLUP_RECORD
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ HOUR_KEEP = 90 * DAY
 #: upper bounds (seconds) of the duration histogram's buckets; the last one is +Inf
 BOUNDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf)
 #: what a job's end counts as; "retried" is a failed attempt with retries left
-OUTCOMES = ("finished", "failed", "stopped", "retried")
+RETRIED = "retried"
+OUTCOMES = (statuses.FINISHED, statuses.FAILED, statuses.STOPPED, RETRIED)
 #: a bucket's fields at most: outcomes, two histograms, two sums
 MAX_FIELDS = len(OUTCOMES) + 2 * len(BOUNDS) + 2
 DIMS_KEY = "jobdeck:roll:dims"

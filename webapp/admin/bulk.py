@@ -9,7 +9,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import bulk
+from jobs import bulk, statuses
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from webapp import audit
@@ -38,7 +38,7 @@ def _time(text: str, name: str) -> float | None:
 
 
 def parse_filter(values) -> bulk.Filter:
-    status = values.get("status", "failed")
+    status = values.get("status", statuses.FAILED)
     task = values.get("task", "")
     queue = values.get("queue", "")
     error = values.get("error_class", "").strip()
@@ -123,7 +123,7 @@ def bulk_progress(job_id: str):
     status = job.get_status().value
     info = (job.meta or {}).get("progress") or {}
     done, total = info.get("done", 0), info.get("total")
-    active = status in ("queued", "started", "scheduled", "deferred")
+    active = status in statuses.ACTIVE
     return render_template(
         "admin/bulk_progress.html",
         job=job,
@@ -132,7 +132,7 @@ def bulk_progress(job_id: str):
         total=total,
         percent=bulk.percent(done, total) if total is not None else None,
         message=info.get("message", ""),
-        result=job.return_value() if status == "finished" else None,
+        result=job.return_value() if status == statuses.FINISHED else None,
         reload_seconds=2 if active else None,
         active=active,
     )

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 from flask import abort, render_template, request
 
-from jobs import queue_pause, rollups
+from jobs import bulk, queue_pause, rollups, statuses
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from webapp import audit
 from webapp.admin.blueprint import bp
-from webapp.admin.snapshot import STATUSES, queue_counts, workers
+from webapp.admin.snapshot import QUEUE_COLUMNS, queue_counts, workers
 from webapp.charts import Chart, Series, layout
 from webapp.redis_connection import get_redis
 
@@ -62,9 +62,9 @@ def dimension_table(connection, dims: list[tuple[str, str]], span: str) -> list[
             DimRow(
                 dim,
                 label,
-                total.count("finished"),
-                total.count("failed"),
-                total.count("stopped"),
+                total.count(statuses.FINISHED),
+                total.count(statuses.FAILED),
+                total.count(statuses.STOPPED),
                 _seconds(rollups.quantile(total.run, 0.5)),
                 _seconds(rollups.quantile(total.run, 0.95)),
                 _seconds(rollups.quantile(total.wait, 0.5)),
@@ -102,7 +102,7 @@ def charts_for(buckets: list, span: str) -> list[Chart]:
             "Jobs ended",
             [
                 Series(o.capitalize(), [b.count(o) for b in buckets])
-                for o in ("finished", "failed", "stopped")
+                for o in (statuses.FINISHED, statuses.FAILED, statuses.STOPPED)
             ],
         ),
         percentiles("run", "Run time", [b.run for b in buckets]),
@@ -128,7 +128,8 @@ def overview():
     return render_template(
         "admin/overview.html",
         counts=queue_counts(connection, QUEUE_NAMES),
-        statuses=STATUSES,
+        queue_columns=QUEUE_COLUMNS,
+        bulk_statuses=tuple(bulk.SELECTABLE),
         pauses=queue_pause.current(connection, QUEUE_NAMES),
         worker_rows=workers(connection),
         charts=charts_for(buckets, span),

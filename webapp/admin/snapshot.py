@@ -15,19 +15,21 @@ from rq.registry import (
 )
 from rq.serializers import JSONSerializer
 
+from jobs import statuses
 from jobs.worker_memory import RSS_FIELD
 
 #: RQ's registries by the status they hold; "queued" is the queue itself, and RQ keeps stopped jobs
 #: in the failed registry
 REGISTRIES = {
-    "started": StartedJobRegistry,
-    "scheduled": ScheduledJobRegistry,
-    "deferred": DeferredJobRegistry,
-    "finished": FinishedJobRegistry,
-    "failed": FailedJobRegistry,
-    "canceled": CanceledJobRegistry,
+    statuses.STARTED: StartedJobRegistry,
+    statuses.SCHEDULED: ScheduledJobRegistry,
+    statuses.DEFERRED: DeferredJobRegistry,
+    statuses.FINISHED: FinishedJobRegistry,
+    statuses.FAILED: FailedJobRegistry,
+    statuses.CANCELED: CanceledJobRegistry,
 }
-STATUSES = ("queued", "started", "scheduled", "deferred", "finished", "failed", "canceled")
+#: the statuses a queue is counted by, in RQ's order
+QUEUE_COLUMNS = tuple(s for s in statuses.ALL if s == statuses.QUEUED or s in REGISTRIES)
 
 
 def queue_counts(connection, queue_names) -> dict[str, dict[str, int]]:
@@ -36,10 +38,10 @@ def queue_counts(connection, queue_names) -> dict[str, dict[str, int]]:
     pipe = connection.pipeline(transaction=False)
     for name in queue_names:
         pipe.llen(f"rq:queue:{name}")
-        for status in STATUSES[1:]:
+        for status in QUEUE_COLUMNS[1:]:
             pipe.zcard(REGISTRIES[status](name, connection=connection).key)
     replies = iter(pipe.execute())
-    return {name: {status: next(replies) for status in STATUSES} for name in queue_names}
+    return {name: {status: next(replies) for status in QUEUE_COLUMNS} for name in queue_names}
 
 
 @dataclass
