@@ -6,8 +6,10 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs.queue_names import QUEUE_NAMES
+from jobs.queue_pause import SkipsPausedQueues
 from jobs.registry import TASKS
-from jobs.worker import Worker
+from jobs.rollup_hooks import RecordsRollups
+from jobs.worker_memory import ReportsRss
 from tests.helpers import TEST_CONFIG
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
@@ -28,8 +30,9 @@ ADMIN = basic("admin", "s3cret")
 VIEWER = basic("viewer", "look-only")
 
 
-class InProcessWorker(SimpleWorker, Worker):
-    """The Jobdeck worker's hooks (rollups, paused queues) in RQ's in-process worker."""
+class InProcessWorker(RecordsRollups, SkipsPausedQueues, ReportsRss, SimpleWorker):
+    """The Jobdeck worker's mixins (jobs/worker.py: rollups, paused queues, RSS) on RQ's in-process
+    worker."""
 
 
 def run_worker(app) -> None:
