@@ -1,18 +1,18 @@
 """Compact records of ended jobs that outlive the jobs: counts and duration histograms over time.
 
-When a job ends (jobs/worker.py, and the cleanup that fails a lost worker's job) one Lua script
-(jobs/lua/rollup_record.lua) adds it, for each of three dimensions (``all``, ``q:<queue>``,
-``t:<task>``), to
+When a job ends (jobs/rollup_hooks.py: the worker, and the cleanup that fails a lost worker's job)
+one Lua script (jobs/lua/rollup_record.lua) adds it, for each of three dimensions (``all``,
+``q:<queue>``, ``t:<task>``), to
 
 * a per-minute bucket ``jobdeck:roll:m:<dim>:<minute start>``, kept ``MINUTE_KEEP`` (2 days);
 * a per-hour bucket ``jobdeck:roll:h:<dim>:<hour start>``, kept ``HOUR_KEEP`` (90 days);
 * the all-time totals ``jobdeck:roll:total:<dim>`` (what /metrics exports as counters).
 
 Each bucket is a small hash: one count per outcome, a run-time and a wait-time histogram over the
-fixed ``BOUNDS`` (only the buckets hit are stored) and the two sums (in whole microseconds). Its size therefore depends on
-how many distinct outcomes and histogram buckets were hit, never on how many jobs ended: at most
+fixed ``BOUNDS`` (only the bins hit are stored) and the two sums (whole microseconds). Its size
+depends on how many outcomes and bins were hit, never on how many jobs ended: at most
 ``MAX_FIELDS`` fields, so a dimension costs at most ``MAX_FIELDS`` fields per minute and per hour
-(docs/operations.md gives the bytes, measured by tests/test_rollups.py).
+(docs/operations.md gives the bytes, measured; tests/test_rollups.py holds the bound).
 """
 
 import bisect
