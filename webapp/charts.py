@@ -34,6 +34,9 @@ class Chart:
     format: str = "{:g}"
     horizontal: bool = False  # bars from the left, one row per label (top-N charts)
     label_name: str = "Time (UTC)"  # the table's first column
+    #: the table leaves out labels with no value (no jobs in that stretch of time) and lists the
+    #: newest first; a top-N chart or a histogram keeps every row in its order
+    sparse_table: bool = True
     width: int = WIDTH
     height: int = HEIGHT
     # computed by layout()
@@ -45,6 +48,11 @@ class Chart:
     dots: list = field(default_factory=list)  # (x, y, series index, tooltip): a line's points
     row_labels: list = field(default_factory=list)  # horizontal: (y, text, value text)
 
+    @property
+    def grid_x(self) -> tuple[int, int]:
+        """Where the horizontal grid lines start and end (the plot's left and right edges)."""
+        return LEFT, self.width - RIGHT
+
     def shown(self, value) -> str:
         """A value as the table writes it (its unit is in the caption)."""
         return "—" if value is None else self.format.format(value)
@@ -52,10 +60,6 @@ class Chart:
     def tip(self, label: str, series: str, value) -> str:
         """A bar's or point's tooltip: the label, the series, the value with its unit."""
         return f"{label}: {series} {self.shown(value)} {self.unit}".rstrip()
-
-    #: the table leaves out labels with no value (no jobs in that stretch of time) and lists the
-    #: newest first; a top-N chart keeps every row in its order
-    sparse_table: bool = True
 
     @property
     def rows(self) -> list:
