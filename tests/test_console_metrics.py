@@ -85,3 +85,22 @@ def test_overview_charts_and_tables_show_the_jobs(client, ran):
     assert "Over 90 days, choose a queue or task" in other
     assert client.get("/admin/?span=year", headers=VIEWER).status_code == 404
     assert client.get("/admin/?dim=t:nope", headers=VIEWER).status_code == 404
+
+
+def test_metrics_need_some_way_in(redis_url):
+    only_token = create_app(
+        {**CONSOLE_CONFIG, "ADMIN_USER": "", "ADMIN_PASSWORD": "", "REDIS_URL": redis_url}
+    )
+    assert only_token.test_client().get("/metrics").status_code == 401
+    token = {"Authorization": "Bearer scrape-token"}
+    assert only_token.test_client().get("/metrics", headers=token).status_code == 200
+    nothing = create_app(
+        {
+            **CONSOLE_CONFIG,
+            "ADMIN_USER": "",
+            "ADMIN_PASSWORD": "",
+            "METRICS_TOKEN": "",
+            "REDIS_URL": redis_url,
+        }
+    )
+    assert nothing.test_client().get("/metrics", headers=token).status_code == 404

@@ -107,10 +107,9 @@ class Snapshot:
 
 @bp.get("/metrics")
 def metrics():
-    if not _token_ok():
-        if not admin_configured():
-            abort(404)
-        if operator_role() is None:
-            return challenge()
+    if not _token_ok() and operator_role() is None:
+        if not (admin_configured() or current_app.config.get("METRICS_TOKEN")):
+            abort(404)  # no way to sign in: as if it were not there
+        return challenge()
     body = generate_latest(Snapshot(get_redis()))
     return Response(body, 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
