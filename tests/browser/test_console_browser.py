@@ -105,6 +105,7 @@ def test_bulk_retry_of_500_failed_jobs_with_its_progress_page(
     admin_page.locator("#bulk-result").wait_for(timeout=60_000)  # the page refreshes by itself
     assert admin_page.locator("#bulk-result").inner_text() == "500 of 500 jobs retried."
     assert admin_page.locator("#bulk-progress").get_attribute("value") == "100"
+    assert admin_page.locator("#bulk-message").inner_text() == "500 of 500 jobs"
     assert connection.llen("rq:queue:default") == 500
     assert set(connection.lrange("rq:queue:default", 0, -1)) == {i.encode() for i in ids}
     admin_page.goto(f"{live_server}/admin/audit")
