@@ -89,3 +89,47 @@ def test_a_lost_workers_job_failed_by_the_cleanup_is_counted(connection):
     assert lost_workers.clean_started(connection, "default")
     assert job.get_status() == JobStatus.FAILED
     assert connection.hget(rollups.total_key("t:primes"), "failed") == b"1"
+
+
+def test_the_procfile_worker_counts_finished_failed_and_stopped_jobs(app, connection, worker):
+    """The forking worker of the Procfile: success and failure in the work horse, a stop in the
+    main process after it kills the horse."""
+    from rq.command import send_stop_job_command
+
+    from scripts.processes import wait_until
+    from tests.console_helpers import enqueue
+
+    enqueue(app, "primes", {"limit": 100}, priority="high")  # ahead of the countdown
+    enqueue(app, "primes", {"limit": 1}, priority="high")
+    long_one = enqueue(app, "countdown", {"seconds": 30})
+
+    def totals():
+        return {
+            task: {k.decode(): int(v) for k, v in connection.hgetall(rollups.total_key(f"t:{task}")).items()}
+            for task in ("primes", "countdown")
+        }
+
+    wait_until(lambda: totals()["primes"].get("failed") == 1, timeout=30, message="the primes jobs to end")
+    wait_until(
+        lambda: connection.hget(f"rq:job:{long_one}", "status") == b"started", timeout=30, message="countdown"
+    )
+    send_stop_job_command(connection, long_one)
+    wait_until(
+        lambda: totals()["countdown"].get("stopped") == 1, timeout=30, message="the stop to be counted"
+    )
+    found = totals()
+    assert found["primes"]["finished"] == 1 and found["primes"]["failed"] == 1
+    assert "finished" not in found["countdown"] and found["countdown"]["rs"] > 0  # its run time, to the stop
+
+
+def test_rollups_outlive_the_jobs(app, client, connection):
+    """The charts read only the rollups: with every job gone, the counts stay."""
+    from tests.console_helpers import ADMIN, enqueue, run_worker
+
+    for _ in range(3):
+        enqueue(app, "primes", {"limit": 100})
+    run_worker(app)
+    for key in connection.scan_iter("rq:*"):  # the jobs, their results and RQ's registries expire
+        connection.delete(key)
+    page = client.get("/admin/?span=hour", headers=ADMIN).get_data(as_text=True)
+    assert "Last hour: 3 finished, 0 failed, 0 stopped." in page
