@@ -3,6 +3,7 @@ many match; confirm once; an RQ job (jobs/bulk.py) then retries or deletes them,
 page. Audit-logged with the filter and the count."""
 
 import re
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -101,7 +102,7 @@ def bulk_start():
     config = current_app.config
     job = get_queue(BULK_QUEUE).enqueue_call(
         "jobs.bulk.run",
-        args=(action, flt.__dict__, list(QUEUE_NAMES)),
+        args=(action, asdict(flt), list(QUEUE_NAMES)),
         timeout=BULK_TIMEOUT,
         result_ttl=config["RESULT_TTL"],
         failure_ttl=config["FAILURE_TTL"],
