@@ -154,3 +154,20 @@ def test_result_charts_pass_axe(app, browser, live_server, shots):  # noqa: F811
     page.screenshot(path=str(shots / "result-word-chart.png"), full_page=True)
     page.close()
     assert found == []
+
+
+def test_a_waiting_users_page_says_the_queue_is_paused_until_it_runs(
+    browser, live_server, connection, redis_url, tmp_path
+):
+    queue_pause.pause_queue(connection, "default", "maintenance", None)
+    page = browser.new_page()
+    page.goto(f"{live_server}/tasks/countdown")
+    page.fill("input[name=seconds]", "3")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
+    assert page.locator("#job-pause").inner_text() == "Queue default is paused for now: maintenance."
+    queue_pause.resume_queue(connection, "default")
+    WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
+    page.wait_for_function("() => document.getElementById('job-status').textContent === 'started'")
+    assert page.locator("#job-pause").count() == 0  # the page as it stands now: no pause to tell
+    page.close()
