@@ -83,3 +83,17 @@ def test_index_budget_per_job():
     keys = search_index.index_keys("t", params)
     assert len(keys) <= 1 + search_index.MAX_TOKENS
     assert all(len(k) < 300 for k in keys)
+
+
+def test_the_id_sets_are_pruned_as_jobs_are_indexed(connection):
+    """No search needed: each enqueue takes up to 10 ids older than the TTL out of the id sets."""
+    pipe = connection.pipeline()
+    for i in range(15):
+        search_index.add(pipe, f"old-{i:02}", "primes", {"limit": 7}, when=1000.0 + i, ttl=3600)
+    pipe.execute()
+    pipe = connection.pipeline()
+    search_index.add(pipe, "new", "primes", {"limit": 7}, when=1_000_000.0, ttl=3600)
+    search_index.add(pipe, "newer", "primes", {"limit": 7}, when=1_000_001.0, ttl=3600)
+    pipe.execute()
+    assert connection.zrange(search_index.IDS_KEY, 0, -1) == [b"new", b"newer"]
+    assert connection.zcard(search_index.TIMES_KEY) == 2

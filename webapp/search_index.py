@@ -87,7 +87,8 @@ def add(pipe, job_id: str, task: str, params: dict, when: float, ttl: int) -> No
 
 
 def prune(connection, max_age: int) -> int:
-    """Forget ids older than ``max_age`` from the id sets (at most PRUNE_BATCH per call)."""
+    """Forget ids older than ``max_age`` from the id sets (at most PRUNE_BATCH per call; each
+    enqueue's script prunes a few as well)."""
     old = connection.zrangebyscore(TIMES_KEY, "-inf", time.time() - max_age, start=0, num=PRUNE_BATCH)
     if old:
         pipe = connection.pipeline(transaction=False)
