@@ -24,6 +24,7 @@ def test_find_a_job_by_its_id_or_prefix_whoever_owns_it(app, client):
     enqueue(app, "primes", {"limit": 100}, owner="bob", job_id="ffff0000-cccc")
     page = client.get("/admin/search?id=abcdef", headers=VIEWER).get_data(as_text=True)
     assert found_ids(page) == ["abcdef01-aaaa", "abcdef02-bbbb"]
+    assert '<abbr title="the start of the owner\'s anonymous id">alice</abbr>' in page
     assert found_ids(client.get(f"/admin/search?id={mine}", headers=ADMIN).get_data(as_text=True)) == [mine]
     assert "No job found." in client.get("/admin/search?id=0123", headers=ADMIN).get_data(as_text=True)
 

@@ -30,6 +30,7 @@ def _rows(connection, ids: list[str]) -> list[dict]:
             {
                 "id": job_id,
                 "task": meta.get("task", ""),
+                "owner": str(meta.get("owner") or "")[:8],
                 "status": getattr(job.get_status(refresh=False), "value", "unknown"),
                 "queue": job.origin,
                 "enqueued_at": job.enqueued_at,
