@@ -54,6 +54,9 @@ def test_metrics_list_queued_jobs_and_workers(app, client):
     found = samples(client.get("/metrics", headers=ADMIN).get_data(as_text=True))
     assert found[("rq_jobs", (("queue", "low"), ("status", "queued")))] == 1
     assert found[("jobdeck_workers", (("state", "busy"),))] == 0
+    # every declared task has its samples before any job of it ended
+    assert found[("jobdeck_jobs_total", (("outcome", "finished"), ("task", "countdown")))] == 0
+    assert found[("jobdeck_job_run_seconds_count", (("task", "csv_profile"),))] == 0
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from jobs import rollups
 from jobs.queue_names import QUEUE_NAMES
+from jobs.registry import TASKS
 from webapp.admin.blueprint import challenge
 from webapp.admin.snapshot import queue_counts, workers
 from webapp.identity import admin_configured, operator_role
@@ -83,8 +84,10 @@ class Snapshot:
         dims = rollups.known_dims(connection)
         task_dims = {d[2:]: d for d in dims if d.startswith("t:")}
         queue_dims = {d[2:]: d for d in dims if d.startswith("q:")}
+        for task in TASKS:  # every declared task has its samples, at 0 before its first job ends
+            task_dims.setdefault(task, rollups.task_dim(task))
         found = rollups.totals(connection, [*task_dims.values(), *queue_dims.values()])
-        by_task = {task: found[dim] for task, dim in task_dims.items()}
+        by_task = {task: found[dim] for task, dim in sorted(task_dims.items())}
         ended = CounterMetricFamily(
             "jobdeck_jobs", "Jobs ended, by task and outcome", labels=["task", "outcome"]
         )
