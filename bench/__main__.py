@@ -10,10 +10,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import console, loadgen, report_loop, web, workers
+from bench import console, durable, loadgen, report_loop, web, workers
 from bench.harness import RedisServer, Settings, load, print_table
 
-SUITES = {"web": web.run, "progress": report_loop.run, "workers": workers.run, "console": console.run}
+SUITES = {
+    "web": web.run,
+    "progress": report_loop.run,
+    "workers": workers.run,
+    "durable": durable.run,
+    "console": console.run,
+}
 
 
 def main(argv=None) -> int:

@@ -66,15 +66,18 @@ def main() -> None:
             if args.finished_job or args.queued_job:
                 connection = redis.Redis.from_url(server.url)
                 body = {"task": "countdown", "params": {"seconds": 1}}
-                job_id = requests.post(f"{site.base}/api/jobs", json=body, timeout=10).json()["id"]
+                owner = requests.Session()  # jobs are read by their owner (anyone else gets 404)
+                job_id = owner.post(f"{site.base}/api/jobs", json=body, timeout=10).json()["id"]
                 if args.finished_job:
                     worker = SimpleWorker(["default"], connection=connection, serializer=JSONSerializer)
                     worker.work(burst=True, logging_level="WARNING")
                 else:
                     for _ in range(4):
-                        job_id = requests.post(f"{site.base}/api/jobs", json=body, timeout=10).json()["id"]
+                        job_id = owner.post(f"{site.base}/api/jobs", json=body, timeout=10).json()["id"]
                 path = f"/api/jobs/{job_id}" if args.api else f"/jobs/{job_id}"
-            headers = {"Content-Type": "application/json"} if args.json else None
+            headers = {"Content-Type": "application/json"} if args.json else {}
+            if args.finished_job or args.queued_job:
+                headers["Cookie"] = f"session={owner.cookies['session']}"
             if args.form:
                 path, args.method = "/tasks/countdown", "POST"
                 cookie, args.body = form_session(site)

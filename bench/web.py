@@ -88,20 +88,22 @@ def read_rows(settings: Settings, site: WebServer, bare: WebServer, connection) 
     """A finished countdown (result, progress, log lines: run for real) and a queued one (4 ahead)."""
     connection.flushdb()
     body = json.dumps({"task": "countdown", "params": {"seconds": 1}, "priority": "high"})
-    finished = requests.post(f"{site.base}/api/jobs", data=body, headers=JSON, timeout=10).json()["id"]
+    owner = requests.Session()  # jobs are read by their owner (anyone else gets 404)
+    finished = owner.post(f"{site.base}/api/jobs", data=body, headers=JSON, timeout=10).json()["id"]
     worker = SimpleWorker(["high"], connection=connection, serializer=JSONSerializer)
     worker.work(burst=True, logging_level="WARNING")
     for _ in range(5):
-        queued = requests.post(f"{site.base}/api/jobs", data=API_BODY, headers=JSON, timeout=10).json()["id"]
+        queued = owner.post(f"{site.base}/api/jobs", data=API_BODY, headers=JSON, timeout=10).json()["id"]
     for job_id, status in ((finished, "finished"), (queued, "queued")):  # measure what we mean to
-        shown = requests.get(f"{site.base}/api/jobs/{job_id}", timeout=10).json()["status"]
+        shown = owner.get(f"{site.base}/api/jobs/{job_id}", timeout=10).json()["status"]
         if shown != status:
             raise RuntimeError(f"the {status} job for the read benchmarks is {shown}")
     rows = []
     for label, job_id in (("finished", finished), ("queued", queued)):
         for path, name in ((f"/jobs/{job_id}", "Job page"), (f"/api/jobs/{job_id}", "`GET /api/jobs/<id>`")):
             row = Row(f"{name}, {label} job vs bare fetch + minimal template", "req/s", goal=0.7)
-            _measure(row, settings, None, {"url": site.base + path}, {"url": f"{bare.base}/job/{job_id}"})
+            as_owner = {"url": site.base + path, "headers": {"Cookie": f"session={owner.cookies['session']}"}}
+            _measure(row, settings, None, as_owner, {"url": f"{bare.base}/job/{job_id}"})
             rows.append(row)
     return rows
 

@@ -23,7 +23,17 @@ from functools import partial
 from itertools import islice, repeat
 
 from jobs import csv_fast
-from jobs.csv_rules import HUGE, THOUSANDS, fits_a_float, histogram, top_values
+from jobs.csv_rules import (
+    HUGE,
+    MAX_COLUMNS,
+    MAX_VALUE_CHARS,
+    SHOWN_COLUMNS,
+    THOUSANDS,
+    fits_a_float,
+    histogram,
+    too_many_columns,
+    top_values,
+)
 from jobs.errors import TaskInputError
 from jobs.outputs import save_output
 from jobs.progress import report
@@ -34,6 +44,8 @@ from jobs.uploads import check_upload, read_upload
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 512
+#: a batch holds at most this many cells, so a wide file's batch is no larger than a narrow one's
+BATCH_CELLS = 32_768
 EXACT_DISTINCT = 50_000
 KMV_K = 1024
 DELIMITERS = ",;\t|"
@@ -219,7 +231,7 @@ def sniff_dialect(sample: str):
 def header_names(row: list[str]) -> list[str]:
     names, seen = [], set()
     for i, raw in enumerate(row, start=1):
-        name = raw.strip() or f"column {i}"
+        name = raw.strip()[:MAX_VALUE_CHARS] or f"column {i}"
         while name in seen:
             name = f"{name} ({i})"
         seen.add(name)
@@ -234,6 +246,9 @@ def profile_text(text: str, progress=None, engine: str = "auto", data: bytes | N
     ``data``: the bytes ``text`` was decoded from, if at hand (the fast engine may parse them as they are).
     """
     dialect = sniff_dialect(text[:65536])
+    header, _ = csv_fast.split_header(text, dialect)
+    if header and len(header) > MAX_COLUMNS:  # refused before any engine builds its columns
+        raise TaskInputError(too_many_columns(len(header)))
     if engine == "auto" and csv_fast.available():
         profile = _profile_fast(text, dialect, data)
         if profile is not None:
@@ -274,12 +289,15 @@ def _profile_streaming(text: str, dialect, progress=None) -> dict:
             header = next(reader, None)
         if not header:
             raise TaskInputError("The CSV file is empty.")
+        if len(header) > MAX_COLUMNS:
+            raise TaskInputError(too_many_columns(len(header)))
         columns = [Column(name) for name in header_names(header)]
         width = len(columns)
+        batch_rows = max(1, min(BATCH_ROWS, BATCH_CELLS // width))
         rows_done = 0
         total = len(text)
         while True:
-            batch = list(islice(reader, BATCH_ROWS))
+            batch = list(islice(reader, batch_rows))
             if not batch:
                 break
             lengths = set(map(len, batch))
@@ -343,5 +361,8 @@ def run(params: dict) -> dict:
         f"{n_cols} column{'s' if n_cols != 1 else ''} of {ref['filename']}.",
         "filename": ref["filename"],
         **profile,
+        # the result (kept in Redis, drawn on the page) is bounded; the downloads have every column
+        "columns": profile["columns"][:SHOWN_COLUMNS],
+        "columns_total": n_cols,
         "files": files,
     }

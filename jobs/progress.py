@@ -11,9 +11,12 @@ thread opens it again ``MIN_INTERVAL`` later; a suppressed call reads one global
 ``done`` with ``total`` (bench/report_loop.py measures it).
 """
 
+import contextlib
 import os
 import threading
 import time
+
+import redis
 
 MIN_INTERVAL = 0.25
 
@@ -79,4 +82,6 @@ def _write(done, total, message) -> None:
         "message": message,
         "updated_at": time.time(),
     }
-    job.save_meta()
+    # Redis away for a moment: the job goes on, and a later report says where it is
+    with contextlib.suppress(redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        job.save_meta()

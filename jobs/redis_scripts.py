@@ -1,4 +1,4 @@
-"""The Lua scripts the site runs in Redis, each read from its own file in jobs/lua/ (whose header
+"""The Lua scripts Jobdeck runs in Redis (the site and the workers), each read from its own file in jobs/lua/ (whose header
 names its KEYS and ARGV), in the way of rq/scripts.py.
 
 Each is a redis-py ``Script`` bound to no client: calling it as ``script(keys, args, client=...)``
@@ -24,6 +24,13 @@ ACQUIRE_CLEANING_LOCK = _script("acquire_cleaning_lock")
 ADD_TO_HISTORY = _script("add_to_history")
 ROLLUP_RECORD = _script("rollup_record")
 SEARCH_INDEX_ADD = _script("search_index_add")
+# an attempt's fence and liveness deadline (jobs/liveness.py)
+BEGIN_ATTEMPT = _script("begin_attempt")
+RENEW_LIVENESS = _script("renew_liveness")
+CLAIM_RESULT = _script("claim_result")
+END_ATTEMPT = _script("end_attempt")
+DUE_LIVENESS = _script("due_liveness")
+DECLARE_LOST = _script("declare_lost")
 
 
 def evalsha_in(pipe, script: Script, keys: list, args: list) -> None:

@@ -9,8 +9,10 @@ import logging
 import time
 
 from rq import get_current_job
+from rq.defaults import DEFAULT_FAILURE_TTL, DEFAULT_RESULT_TTL
 
-from jobs import durations, progress
+from jobs import durations, progress, storage
+from jobs.attempts import refuse_retries
 from jobs.errors import TaskInputError
 from jobs.joblog import RedisJobLogHandler
 from jobs.registry import get_task
@@ -25,12 +27,24 @@ def load_task_module(task: str):
     return importlib.import_module(spec.module)
 
 
+def _ttl(ttl: int | None, default: int) -> int:
+    """The TTL RQ gives the job as it ends (its own default when the job names none)."""
+    return default if ttl is None else ttl
+
+
 def execute(task: str, params: dict):
-    module = load_task_module(task)
-    if not isinstance(params, dict):
-        raise TaskInputError("The job's parameters must be a JSON object.")
-    clean = module.validate(params)
     job = get_current_job()
+    try:
+        module = load_task_module(task)
+        if not isinstance(params, dict):
+            raise TaskInputError("The job's parameters must be a JSON object.")
+        return _run(module, task, module.validate(params), job)
+    except TaskInputError:
+        refuse_retries(job)
+        raise
+
+
+def _run(module, task: str, clean: dict, job):
     handler = None
     root = logging.getLogger()
     if job is not None:
@@ -45,7 +59,13 @@ def execute(task: str, params: dict):
         result = module.run(clean)
         if job is not None:
             durations.record(job.connection, task, time.monotonic() - started)
+            # inputs (and files) live as long as the result, not the 7 days they were stored for
+            storage.expire_files(job.connection, job.id, _ttl(job.result_ttl, DEFAULT_RESULT_TTL))
         return result
+    except BaseException:
+        if job is not None:  # kept for a retry and the failed job's page: as long as the failure
+            storage.expire_files(job.connection, job.id, _ttl(job.failure_ttl, DEFAULT_FAILURE_TTL))
+        raise
     finally:
         progress.end()
         if handler is not None:

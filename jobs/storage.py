@@ -1,8 +1,10 @@
 """Bytes in and out of Redis with a TTL: uploaded inputs and produced files.
 
 Redis is the only state the site and the workers share, so a worker on another machine with the
-same ``REDIS_URL`` can read its inputs and write its outputs. Keys expire with the job; a small
-set per job names its files so they can be deleted without scanning the keyspace.
+same ``REDIS_URL`` can read its inputs and write its outputs. Keys expire with the job: inputs are
+stored for the failure TTL (the longest a job may wait or be kept), and when the job ends they take
+its result's or failure's TTL (``jobs/runner.py``); deleting a job deletes them. A small set per job
+names its files so they can be deleted without scanning the keyspace.
 """
 
 
@@ -30,6 +32,22 @@ def delete_files(connection, job_id: str) -> int:
     names = [n.decode() for n in connection.smembers(index_key(job_id))]
     keys = [file_key(job_id, n) for n in names] + [index_key(job_id)]
     return connection.delete(*keys)
+
+
+def expire_files(connection, job_id: str, ttl: int) -> None:
+    """Give all the job's files (inputs and outputs) the lifetime RQ gives the job itself: ``ttl``
+    seconds, for ever when it is -1 (RQ's "keep"), or not at all when it is 0."""
+    names = [n.decode() for n in connection.smembers(index_key(job_id))]
+    keys = [file_key(job_id, n) for n in names] + [index_key(job_id)]
+    pipe = connection.pipeline(transaction=False)
+    for key in keys:
+        if ttl < 0:
+            pipe.persist(key)
+        elif ttl == 0:
+            pipe.delete(key)
+        else:
+            pipe.expire(key, ttl)
+    pipe.execute()
 
 
 def referenced_files(params) -> list[str]:

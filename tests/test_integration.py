@@ -28,8 +28,10 @@ def test_countdown_runs_through_the_worker_and_the_page_follows(client, worker):
 def test_a_failing_job_shows_a_readable_error_not_a_traceback(client, connection, run_jobs):
     # Enqueued straight through RQ with a bad parameter: the worker re-validates it.
     job = Queue("default", connection=connection, serializer=JSONSerializer).enqueue(
-        "jobs.runner.execute", "countdown", {"seconds": 0}, meta={"task": "countdown"}
+        "jobs.runner.execute", "countdown", {"seconds": 0}, meta={"task": "countdown", "owner": "me"}
     )
+    with client.session_transaction() as session:  # jobs are their owner's to read
+        session["owner"] = "me"
     run_jobs()
     html = page(client, job.id)
     assert "status-failed" in html

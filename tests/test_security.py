@@ -125,9 +125,9 @@ def test_another_browser_cannot_act_on_or_download_a_job_but_the_admin_can(app, 
     stranger = app.test_client()
     submit_countdown(stranger)  # the stranger has an owner id of their own: still not this job's owner
     for action in ("cancel", "stop", "retry", "delete"):
-        assert stranger.post(f"/jobs/{job_id}/{action}").status_code == 403, action
-    assert stranger.get(f"/jobs/{job_id}/edit").status_code == 403
-    assert stranger.get(f"/jobs/{job_id}/files/words.csv").status_code == 403
+        assert stranger.post(f"/jobs/{job_id}/{action}").status_code == 404, action  # as for no job
+    assert stranger.get(f"/jobs/{job_id}/edit").status_code == 404
+    assert stranger.get(f"/jobs/{job_id}/files/words.csv").status_code == 404
     page = stranger.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "/cancel" not in page and "/delete" not in page  # no buttons for what they may not do
     assert owner.get(f"/api/jobs/{job_id}").get_json()["status"] == "queued"

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from jobs import why_measure
 from jobs.errors import TaskInputError
-from jobs.why_work import key
+from jobs.why_work import TOKEN_HEADER, key, mint_tokens
 from scripts.processes import WebProcess, free_port, wait_until
 from tests.helpers import job_id_from
 
@@ -34,7 +34,8 @@ def live_server(app):
 
 
 def measure(live_server, connection, slug):
-    return why_measure.measure_one(live_server, slug, SECONDS, connection)
+    token = mint_tokens(connection, SECONDS)[slug]  # as POST /why does for its measurement job
+    return why_measure.measure_one(live_server, slug, SECONDS, connection, token)
 
 
 @pytest.mark.parametrize("slug", ["after-request", "teardown"])
@@ -56,11 +57,14 @@ def test_stream_sends_first_byte_early_but_keeps_the_worker_busy(live_server, co
 
 
 @pytest.mark.parametrize("slug, blocked", [("stream", True), ("thread", False)])
-def test_second_request_waits_only_while_the_worker_is_busy(live_server, slug, blocked):
+def test_second_request_waits_only_while_the_worker_is_busy(live_server, connection, slug, blocked):
     """Independent of the server's own record: a second request to the one-threaded server."""
     parts = urlsplit(live_server)
     first = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    first.request("POST", f"/why/demo/{slug}?run={uuid.uuid4().hex}&seconds={SECONDS}")
+    token = mint_tokens(connection, SECONDS)[slug]
+    first.request(
+        "POST", f"/why/demo/{slug}?run={uuid.uuid4().hex}&seconds={SECONDS}", headers={TOKEN_HEADER: token}
+    )
     response = first.getresponse()  # the first byte is here
     second = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     asked = time.perf_counter()
@@ -159,7 +163,7 @@ def test_measurement_job_end_to_end(client, live_server, app, connection, worker
     page = client.get(job_page).get_data(as_text=True)
     assert 'id="why-results"' in page and "<svg" in page and "<rect" in page
     why = client.get("/why").get_data(as_text=True)
-    assert 'id="why-results"' in why and job_id in why
+    assert 'id="why-results"' in why and job_id not in why  # the public page names no one's job
     assert "style=" not in why
 
 
@@ -171,9 +175,14 @@ def test_web_restart_loses_thread_work_but_not_rq_job(redis_url, connection, wor
     web = WebProcess(redis_url, tmp_path / "web.log").start()
     try:
         runs = {slug: uuid.uuid4().hex for slug in ("thread", "rq")}
+        tokens = mint_tokens(connection, seconds)
         started = time.monotonic()
         answers = {
-            slug: requests.post(f"{web.url}/why/demo/{slug}?run={run}&seconds={seconds}", timeout=5)
+            slug: requests.post(
+                f"{web.url}/why/demo/{slug}?run={run}&seconds={seconds}",
+                headers={TOKEN_HEADER: tokens[slug]},
+                timeout=5,
+            )
             for slug, run in runs.items()
         }
         assert all(a.status_code == 200 for a in answers.values())
@@ -213,7 +222,7 @@ def test_why_page_shows_latest_results_as_table_and_svg_chart(client, connection
     assert "<td>2 ms</td>" in html and "<td>2.00 s</td>" in html
     widths = re.findall(r'<rect x="150" y="\d+" width="([\d.]+)" height="11"', html)
     assert widths == ["1.0", "430.0", "429.8"]  # first byte (min 1 px), last byte (the longest), busy
-    assert 'href="/jobs/job-123"' in html
+    assert "job-123" not in html  # the public page names no one's job
     assert "style=" not in html
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from jobs import settings
 from webapp import (
     admin,
+    admin_audit,
     api,
     charts,
     csrf,
@@ -16,6 +17,7 @@ from webapp import (
     errors,
     headers,
     health,
+    hsts,
     job_actions,
     job_pages,
     metrics,
@@ -24,6 +26,8 @@ from webapp import (
     redis_connection,
     redis_required,
     session_cookie,
+    share_links,
+    signin_throttle,
     tasks,
     templating,
     why,
@@ -56,13 +60,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     session_cookie.init_app(app)
     proxies.init_app(app)
     errors.init_app(app)
+    signin_throttle.init_app(app)  # before any other hook: a throttled client gets 429 at once
+    hsts.init_app(app)
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
     charts.init_app(app)
-    for blueprint in (tasks.bp, job_pages.bp, job_actions.bp, api.bp, health.bp, downloads.bp, metrics.bp):
+    for blueprint in (
+        tasks.bp,
+        job_pages.bp,
+        job_actions.bp,
+        api.bp,
+        health.bp,
+        downloads.bp,
+        share_links.bp,
+        metrics.bp,
+    ):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
+    admin_audit.init_app(app)
     admin.init_app(app, csrf.protection)
     return app

@@ -20,6 +20,7 @@ from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
 from webapp.errors import json_error
 from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.job_reads import read_job
 from webapp.job_view import from_job
@@ -128,8 +129,13 @@ def create_job():
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
     job, log, place = read_job(job_id)  # as the job page reads it
-    if job is None:
+    if not can_read(job):  # a stranger is told what a missing job's reader is told
         return json_error(404, "This job does not exist or its result has expired.")
+    return jsonify(job_body(job, log, place))
+
+
+def job_body(job, log: list[str], place) -> dict:
+    """What ``GET /api/jobs/<id>`` answers for a job the reader may see."""
     view = from_job(job)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
@@ -139,4 +145,4 @@ def get_job(job_id: str):
     body["eta_is_estimate"] = info.eta_is_estimate
     body["log"] = log
     body["page_url"] = url_for("job_pages.show", job_id=job.id)
-    return jsonify(body)
+    return body

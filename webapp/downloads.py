@@ -1,6 +1,7 @@
 """Downloads of the files a job produced: ``GET /jobs/<job_id>/files/<name>``.
 
-Only the job's owner (or the admin) may download, and only files its result lists. The bytes come
+Only the job's owner (or the admin, or a holder of a share link) may download; anyone else gets the
+same 404 as for a missing job, and only files its result lists. The bytes come
 from Redis and expire with the job's result, after which the answer is 404. Image previews may be
 shown inline (``?inline=1``); everything else is an attachment, and nothing is ever sniffed.
 """
@@ -10,7 +11,7 @@ from flask import Blueprint, Response, abort, request
 from jobs import statuses, storage
 from jobs.file_names import safe_name
 from webapp.errors import error_response
-from webapp.identity import can_manage
+from webapp.job_access import can_read
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 
@@ -28,10 +29,14 @@ def listed_file(job, name: str) -> dict | None:
 @bp.get("/jobs/<job_id>/files/<name>")
 def download(job_id: str, name: str):
     job = fetch_job(job_id)
-    if job is None:
+    if not can_read(job):
         abort(404)
-    if not can_manage((job.meta or {}).get("owner")):
-        abort(403)
+    return file_response(job, name)
+
+
+def file_response(job, name: str):
+    """The listed file ``name`` of ``job`` (for a reader already allowed to see the job)."""
+    job_id = job.id
     info = listed_file(job, name)
     data = storage.get_file(get_redis(), job_id, name) if info else None
     if data is None:

@@ -1,10 +1,16 @@
-"""Who is asking: an anonymous owner id kept in the signed session, and the operators (basic auth):
-the admin, who may do everything, and the read-only viewer, who may look at /admin/ and /rq/."""
+"""Who is asking: an anonymous owner id kept in the signed session, and the operators: the admin
+(basic auth, or the trusted SSO proxy), who may do everything, and the read-only viewer (basic
+auth), who may look at /admin/ and /rq/."""
 
 import hmac
 import uuid
 
 from flask import current_app, request, session
+
+from webapp import sso
+
+ADMIN = "admin"
+VIEWER = "viewer"
 
 
 def owner_id(create: bool = False) -> str | None:
@@ -20,10 +26,6 @@ def admin_configured() -> bool:
     return bool(current_app.config.get("ADMIN_USER") and current_app.config.get("ADMIN_PASSWORD"))
 
 
-ADMIN = "admin"
-VIEWER = "viewer"
-
-
 def _pair_matches(user_key: str, password_key: str) -> bool:
     """The request's basic-auth pair against a configured one (compared in constant time)."""
     config = current_app.config
@@ -37,23 +39,37 @@ def _pair_matches(user_key: str, password_key: str) -> bool:
 
 
 def is_admin() -> bool:
-    """True when the request carries the admin's basic-auth pair."""
-    return _pair_matches("ADMIN_USER", "ADMIN_PASSWORD")
+    """True when the request carries the admin's basic-auth pair, or comes through the trusted SSO
+    proxy for a user it names as an admin (``webapp/sso.py``)."""
+    return sso.is_sso_admin() or _pair_matches("ADMIN_USER", "ADMIN_PASSWORD")
+
+
+def is_viewer() -> bool:
+    """True when the request carries the read-only operator's pair (``VIEWER_USER``)."""
+    return _pair_matches("VIEWER_USER", "VIEWER_PASSWORD")
 
 
 def operator_role() -> str | None:
-    """ADMIN, VIEWER (the read-only operator) or None."""
+    """ADMIN, VIEWER or None."""
     if is_admin():
         return ADMIN
-    if _pair_matches("VIEWER_USER", "VIEWER_PASSWORD"):
-        return VIEWER
-    return None
+    return VIEWER if is_viewer() else None
+
+
+def admin_name() -> str | None:
+    """Who the admin is, for the audit log: the SSO user, else the basic-auth user name."""
+    if not is_admin():
+        return None
+    auth = request.authorization
+    return sso.sso_user() or (auth.username if auth is not None else None)
 
 
 def operator_name() -> str:
-    """Who the audit log names for this request."""
+    """Who the audit log names for this request (an operator's name, or their role)."""
     auth = request.authorization
-    return (auth.username if auth and auth.username else None) or operator_role() or "anonymous"
+    return (
+        admin_name() or (auth.username if auth and auth.username else None) or operator_role() or "anonymous"
+    )
 
 
 def can_manage(job_owner: str | None) -> bool:

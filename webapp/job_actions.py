@@ -6,15 +6,15 @@ Each action is a POST with a CSRF token and lands back on a page with a flash me
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
-from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
-from rq.serializers import JSONSerializer
 
 from jobs import statuses, storage
 from jobs.joblog import log_key
 from jobs.registry import get_task
+from jobs.stop_requests import request_stop
 from webapp import history
-from webapp.identity import can_manage, owner_id
+from webapp.identity import owner_id
+from webapp.job_access import can_read
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
@@ -22,12 +22,15 @@ from webapp.submission import enqueue_task
 bp = Blueprint("job_actions", __name__)
 
 
+def retry_key(job_id: str) -> str:
+    """Names the one retry of a job (its value is the retry's id)."""
+    return f"jobdeck:retry:{job_id}"
+
+
 def _job_for_action(job_id: str):
     job = fetch_job(job_id)
-    if job is None:
+    if not can_read(job):  # the owner's and the admin's; a stranger learns nothing, not even that it exists
         abort(404)
-    if not can_manage((job.meta or {}).get("owner")):
-        abort(403)
     return job
 
 
@@ -58,7 +61,7 @@ def stop(job_id: str):
     job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
     job.save_meta()
     try:
-        send_stop_job_command(get_redis(), job_id, serializer=JSONSerializer)
+        request_stop(get_redis(), job_id)
     except InvalidJobOperation:  # it ended (or its worker went) between the status read and now
         flash("The job is no longer running.", "error")
         return _back(job_id)
@@ -75,9 +78,15 @@ def retry(job_id: str):
         flash("Only a failed, stopped or canceled job can be retried.", "error")
         return _back(job_id)
     params = meta.get("params", {})
+    connection, ttl = get_redis(), current_app.config["FAILURE_TTL"]
     new_id = str(uuid.uuid4())
+    # one retry per job, however many clicks or requests arrive at once: the first claims the key
+    if not connection.set(retry_key(job_id), new_id, nx=True, ex=ttl):
+        flash("This job was already retried: here is its retry.", "ok")
+        return _back((connection.get(retry_key(job_id)) or job_id.encode()).decode())
     inputs = storage.referenced_files(params)
-    if not storage.copy_files(get_redis(), job_id, new_id, inputs, current_app.config["FAILURE_TTL"]):
+    if not storage.copy_files(connection, job_id, new_id, inputs, ttl):
+        connection.delete(retry_key(job_id))
         flash("The job's uploaded files have expired, so it cannot be retried; submit it again.", "error")
         return _back(job_id)
     owner = meta.get("owner") or owner_id(create=True)

@@ -9,7 +9,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from jobs import durations, statuses
-from jobs.attempts import attempt_of
+from jobs.attempts import attempt_of, no_retry_follows
 from webapp.lost_workers import QueuePlace
 
 
@@ -19,6 +19,7 @@ class Insights:
     starts_at: datetime | None = None  # scheduled start (or next retry)
     attempt: int | None = None
     attempts: int | None = None
+    no_retry: bool = False  # the error cannot pass (refused input): no retry follows
     eta_seconds: float | None = None
     eta_is_estimate: bool = False  # from recent runs, not from this job's progress
 
@@ -59,5 +60,6 @@ def insights(job: Job, status: str, place: QueuePlace | None = None) -> Insights
     attempt, attempts = attempt_of(job)
     if attempts > 1:
         found.attempt, found.attempts = attempt, attempts
+        found.no_retry = no_retry_follows(job)
     found.eta_seconds, found.eta_is_estimate = eta(job, status, meta.get("progress") or {})
     return found

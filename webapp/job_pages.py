@@ -8,10 +8,12 @@ from jobs import queue_pause, statuses
 from jobs.registry import TASKS
 from webapp import history, lost_workers
 from webapp.identity import can_manage, is_admin, owner_id
+from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.job_reads import read_job
 from webapp.job_view import expired, from_job
 from webapp.redis_connection import get_redis
+from webapp.share_links import current_link
 
 bp = Blueprint("job_pages", __name__)
 
@@ -21,18 +23,20 @@ PER_PAGE = 20
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
     job, log, place = read_job(job_id)
-    if job is None:
+    if not can_read(job):  # a stranger is told what a missing job's visitor is told
         return render_template("job_missing.html", job_id=job_id), 404
     view = from_job(job)
     view.insights = insights(job, view.status, place)
     view.log = log
+    manager = can_manage(view.owner)
     waiting = view.status in (statuses.QUEUED, statuses.SCHEDULED)
     return render_template(
         "job.html",
         job=view,
         refresh=current_app.config["REFRESH_SECONDS"] if view.is_active else None,
         show_traceback=is_admin(),
-        can_manage=can_manage(view.owner),
+        can_manage=manager,
+        share_link=current_link(job.id) if manager else None,
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
         pause=queue_pause.notice_for(get_redis(), job.origin) if waiting else None,
     )

@@ -30,37 +30,19 @@ from rq.executions import ExecutionRegistry
 from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from rq.serializers import JSONSerializer
 
 from jobs.joblog import append_line
-from jobs.redis_scripts import ACQUIRE_CLEANING_LOCK, LOOK
-from jobs.rollup_hooks import record_abandoned
+from jobs.redis_scripts import LOOK
+from jobs.started_cleanup import (  # noqa: F401 (the site's names for them)
+    CLEAN_LOCK_SECONDS,
+    STALE_AFTER,
+    acquire_cleaning_lock,
+    clean_started,
+)
 
 log = logging.getLogger(__name__)
 
-CLEAN_LOCK_SECONDS = 30
-STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock held this long lost its holder
 ORPHAN_GRACE = 15
-
-
-def acquire_cleaning_lock(connection, queue_name: str) -> bool:
-    key = Queue(queue_name, connection=connection).registry_cleaning_key
-    keys = [key, f"jobdeck:lock-seen:{key}"]
-    args = [CLEAN_LOCK_SECONDS, STALE_AFTER, time.time()]
-    return bool(ACQUIRE_CLEANING_LOCK(keys=keys, args=args, client=connection))
-
-
-def clean_started(connection, queue_name: str) -> bool:
-    """Run RQ's cleanup of the queue's started jobs, unless a worker is doing it right now."""
-    if not acquire_cleaning_lock(connection, queue_name):
-        return False
-    queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
-    try:
-        registry = StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer)
-        registry.cleanup(exception_handlers=[record_abandoned])  # the rollups count what it fails
-    finally:
-        queue.release_maintenance_lock()
-    return True
 
 
 @dataclass(frozen=True)

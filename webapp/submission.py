@@ -10,7 +10,7 @@ from rq.job import Job
 
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TaskSpec
-from webapp import history, search_index
+from webapp import durable_submit, history, search_index
 from webapp.redis_connection import get_queue, get_redis
 
 RUNNER = "jobs.runner.execute"
@@ -73,4 +73,6 @@ def enqueue_task(
         history.add(pipe, owner, job_id, spec.name, time.time(), ttl=config["FAILURE_TTL"])
         search_index.add(pipe, job_id, spec.name, params, time.time(), ttl=config["FAILURE_TTL"])
         pipe.execute()
+    if config.get("DURABLE_SUBMIT"):
+        durable_submit.wait_durable(connection)
     return job

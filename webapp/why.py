@@ -19,12 +19,20 @@ from jobs import why_measure, why_work
 from jobs.registry import get_task
 from jobs.why_work import APPROACHES
 from webapp import why_demo
+from webapp.errors import error_response
 from webapp.forms import PostedForm
 from webapp.identity import owner_id
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
 
 bp = Blueprint("why", __name__)
+
+#: how long past its timeout a measurement keeps the site-wide turn (time it may wait in the queue)
+MEASURING_GRACE = 300
+BUSY = (
+    "Another measurement is running (they take the site's own workers, so one runs at a time). "
+    "Its results will show on this page; try again in a minute."
+)
 
 RESTART_TEST = "tests/test_why.py::test_web_restart_loses_thread_work_but_not_rq_job"
 
@@ -103,7 +111,11 @@ def _work_source() -> str:
 
 def _latest() -> dict | None:
     raw = get_redis().get(why_measure.LATEST_KEY)
-    return json.loads(raw) if raw else None
+    if not raw:
+        return None
+    latest = json.loads(raw)
+    latest.pop("job_id", None)  # the page is public: no one's job id
+    return latest
 
 
 def _page(form: WhyForm, status: int = 200):
@@ -151,7 +163,13 @@ def measure():
         return _page(form, 400)
     params = why_measure.validate({"seconds": form.seconds.data, "base_url": site_address()})
     job_id = str(uuid.uuid4())
-    enqueue_task(get_task("why_measure"), params, owner_id(create=True), job_id=job_id)
+    spec, connection = get_task("why_measure"), get_redis()
+    # one measurement at a time, site-wide: it runs on the high queue and calls this very site
+    if not connection.set(why_work.MEASURING_KEY, job_id, nx=True, ex=spec.timeout + MEASURING_GRACE):
+        wait = max(1, connection.ttl(why_work.MEASURING_KEY))
+        return error_response(429, "A measurement is running", BUSY, {"Retry-After": str(wait)})
+    tokens = why_work.mint_tokens(connection, params["seconds"])
+    enqueue_task(spec, params, owner_id(create=True), job_id=job_id, extra_meta={"why_tokens": tokens})
     return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 

@@ -2,7 +2,10 @@
 
 Each route is deliberately small: the /why page shows its source. The measurer (jobs/why_measure.py)
 calls them with ``?run=<id>&seconds=<s>`` and watches Redis for the run's completion. They are
-POST-only and CSRF-exempt: they take no user data but a duration (capped) and a random id.
+POST-only and CSRF-exempt, and they do work only for the site's own measurement job: each call must
+carry a one-use token (header ``X-Jobdeck-Why-Token``) that ``POST /why`` minted for that job, that
+approach and that duration (``jobs/why_work.py``). Anyone else gets 403 and no work: no held server
+worker, no thread, no job on the high queue.
 """
 
 import re
@@ -20,12 +23,12 @@ from flask import (
     stream_with_context,
 )
 
-from jobs.why_work import TTL, do_work, key, mark_done, steps
+from jobs.why_measure import MAX_SECONDS
+from jobs.why_work import TOKEN_HEADER, TTL, consume_token, do_work, key, mark_done, steps
 from webapp.redis_connection import get_queue, get_redis
 
 bp = Blueprint("why_demo", __name__, url_prefix="/why/demo")
 
-MAX_SECONDS = 10
 RUN_ID = re.compile(r"^[0-9a-f]{8,64}$")
 
 
@@ -38,6 +41,9 @@ def demo_args() -> tuple[str, float]:
         abort(400, description="seconds must be a number.")
     if not RUN_ID.match(run_id) or not 0 < seconds <= MAX_SECONDS:
         abort(400, description=f"Give run (hex id) and seconds (over 0, at most {MAX_SECONDS}).")
+    slug = request.path.rsplit("/", 1)[-1]
+    if not consume_token(get_redis(), request.headers.get(TOKEN_HEADER, ""), slug, seconds):
+        abort(403, description="These demo routes run only for the site's own measurement job.")
     g.why_run = run_id
     return run_id, seconds
 
