@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import console, durable, loadgen, report_loop, web, workers
+from bench import batch_submit, console, durable, loadgen, report_loop, web, workers
 from bench.harness import RedisServer, Settings, load, print_table
 
 SUITES = {
@@ -19,6 +19,7 @@ SUITES = {
     "workers": workers.run,
     "durable": durable.run,
     "console": console.run,
+    "batches": batch_submit.run,
 }
 
 

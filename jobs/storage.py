@@ -7,6 +7,8 @@ its result's or failure's TTL (``jobs/runner.py``); deleting a job deletes them.
 names its files so they can be deleted without scanning the keyspace.
 """
 
+import uuid
+
 
 def file_key(job_id: str, name: str) -> str:
     return f"jobdeck:file:{job_id}:{name}"
@@ -22,6 +24,13 @@ def put_file(connection, job_id: str, name: str, data: bytes, ttl: int) -> None:
     pipe.sadd(index_key(job_id), name)
     pipe.expire(index_key(job_id), ttl)
     pipe.execute()
+
+
+def put_upload(connection, job_id: str, field_name: str, filename: str, data: bytes, ttl: int) -> dict:
+    """Keep an uploaded file for a job; the reference its parameters carry (``referenced_files``)."""
+    stored_name = f"in-{field_name}-{len(data)}-{uuid.uuid4().hex[:8]}"
+    put_file(connection, job_id, stored_name, data, ttl)
+    return {"file": stored_name, "filename": filename, "size": len(data)}
 
 
 def get_file(connection, job_id: str, name: str) -> bytes | None:

@@ -161,15 +161,17 @@ def _lookup(host: str, port: int, deadline: float) -> list:
         raise PageTooSlow() from exc
 
 
-def resolve_checked(host: str, port: int, deadline: float) -> str:
-    """An address of ``host`` to connect to, once all its addresses are allowed."""
+def resolve_checked(host: str, port: int, deadline: float, also_allowed=None) -> str:
+    """An address of ``host`` to connect to, once all its addresses are allowed: public, or on the
+    allow-list; a caller with its own rule instead of that list (webhooks) gives
+    ``also_allowed(address)``."""
     try:
         infos = _lookup(host, port, deadline)
     except socket.gaierror as exc:
         raise FetchError(f"The host name {host!r} could not be resolved.") from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
     for address in addresses:
-        if not allowed(host, address):
+        if not (is_public(address) or also_allowed(address) if also_allowed else allowed(host, address)):
             raise TaskInputError(
                 f"The address {host!r} points to a private or local network ({address}), which is not fetched."
             )
@@ -213,6 +215,12 @@ def _watchdog(conn, deadline: float) -> threading.Timer:
     return timer
 
 
+def pinned_connection(scheme: str, host: str, port: int, address: str, timeout: float):
+    """An HTTP(S) connection to ``address`` (checked), with ``host`` for the Host header and TLS."""
+    cls = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
+    return cls(host, port, address, timeout)
+
+
 def fetch(url: str, deadline: float) -> dict:
     """GETs ``url`` following up to MAX_REDIRECTS redirects; returns status, final URL, type, body.
     Everything (connecting, TLS, headers, body, redirects) ends by ``deadline`` (``time.monotonic``)."""
@@ -222,8 +230,8 @@ def fetch(url: str, deadline: float) -> dict:
         address = resolve_checked(parts.hostname, port, deadline)
         if time.monotonic() >= deadline:
             raise PageTooSlow()
-        cls = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
-        conn = cls(parts.hostname, port, address, min(SOCKET_TIMEOUT, deadline - time.monotonic()))
+        timeout = min(SOCKET_TIMEOUT, deadline - time.monotonic())
+        conn = pinned_connection(parts.scheme, parts.hostname, port, address, timeout)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         watchdog = _watchdog(conn, deadline)
         try:

@@ -6,12 +6,22 @@ import pytest
 from tests.console_helpers import ADMIN, CONSOLE_CONFIG, VIEWER, basic
 from webapp import create_app
 
-PAGES = ["/admin/", "/admin/workers", "/admin/pause", "/admin/search", "/admin/bulk", "/admin/audit"]
+PAGES = [
+    "/admin/",
+    "/admin/workers",
+    "/admin/pause",
+    "/admin/search",
+    "/admin/bulk",
+    "/admin/audit",
+    "/admin/schedules",
+]
 ACTIONS = [
     ("/admin/pause", {"scope": "all", "reason": "deploy"}),
     ("/admin/resume", {"scope": "all"}),
     ("/admin/workers/some-worker/shutdown", {}),
     ("/admin/bulk", {"status": "failed", "action": "retry", "matched": "1"}),
+    ("/admin/schedules/any/run", {}),
+    ("/admin/schedules/any/pause", {"reason": "no"}),
 ]
 
 

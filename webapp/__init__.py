@@ -5,11 +5,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from jobs import settings
+from jobs import settings, webhooks
 from webapp import (
     admin,
     admin_audit,
+    admin_schedules,
     api,
+    batch_api,
+    batches,
     charts,
     csrf,
     dashboard,
@@ -53,9 +56,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
+    webhooks.refuse_test_only_settings(app.testing)
     redis_connection.init_app(app)
     csrf.init_app(app)
     csrf.protection.exempt(api.bp)
+    csrf.protection.exempt(batch_api.bp)
     headers.init_app(app)
     session_cookie.init_app(app)
     proxies.init_app(app)
@@ -76,6 +81,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         share_links.bp,
         metrics.bp,
     ):
+        app.register_blueprint(blueprint)
+    csrf.protection.exempt(admin_schedules.bp)  # checked by the console's gate, after the role
+    for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from jobs import webhooks
 from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS, get_task
@@ -100,27 +101,38 @@ def read_json_body():
         )
 
 
-@bp.post("/jobs")
-def create_job():
+def read_task_body(example: str = EXAMPLE):
+    """(body, spec, None) for a JSON object naming a listed task, else (None, None, error response)."""
     body, error = read_json_body()
     if error:
-        return error
+        return None, None, error
     if not isinstance(body, dict):
-        return json_error(400, f"The body must be a JSON object like {EXAMPLE}.")
+        return None, None, json_error(400, f"The body must be a JSON object like {example}.")
     task = body.get("task")
     spec = get_task(task) if isinstance(task, str) else None
     if spec is None or not spec.listed:  # unlisted tasks are the site's own tools (why_measure)
         listed = (name for name, s in TASKS.items() if s.listed)
-        return json_error(400, f"Unknown task; choose one of: {', '.join(listed)}.")
+        return None, None, json_error(400, f"Unknown task; choose one of: {', '.join(listed)}.")
+    return body, spec, None
+
+
+@bp.post("/jobs")
+def create_job():
+    body, spec, error = read_task_body()
+    if error:
+        return error
     params = body.get("params", {})
     if not isinstance(params, dict):
         return json_error(400, "params must be a JSON object.")
     try:
         clean = load_task_module(spec.name).validate(params)
         priority, at = _options(body)
+        hook = webhooks.parse(body["webhook"]) if "webhook" in body else None
     except TaskInputError as exc:
         return json_error(400, str(exc))
-    job = enqueue_task(spec, clean, owner_id(create=True), priority=priority, at=at)
+    job = enqueue_task(
+        spec, clean, owner_id(create=True), priority=priority, at=at, webhooks=webhooks.rq_webhooks(hook)
+    )
     view = from_job(job, with_result=False)
     location = url_for("api.get_job", job_id=job.id)
     return jsonify(view.to_json()), 202, {"Location": location}

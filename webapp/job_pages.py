@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 
 from jobs import queue_pause, statuses
 from jobs.registry import TASKS
-from webapp import history, lost_workers
+from webapp import history, lost_workers, webhook_view
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_access import can_read
 from webapp.job_insights import insights
@@ -38,6 +38,7 @@ def show(job_id: str):
         can_manage=manager,
         share_link=current_link(job.id) if manager else None,
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
+        webhook=webhook_view.for_job(job),
         pause=queue_pause.notice_for(get_redis(), job.origin) if waiting else None,
     )
 

@@ -17,7 +17,10 @@ from flask_limiter import Limiter, RateLimitExceeded
 from webapp.errors import error_response
 
 #: the endpoints that enqueue a job when they succeed
-SUBMISSIONS = frozenset({"tasks.submit", "api.create_job", "job_actions.retry", "why.measure"})
+SUBMISSIONS = frozenset(
+    {"tasks.submit", "api.create_job", "job_actions.retry", "why.measure"}
+    | {"batches.submit", "batch_api.create_batch", "batches.retry_failed"}
+)
 KEY_PREFIX = "jobdeck:ratelimit"
 
 

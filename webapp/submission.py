@@ -39,6 +39,7 @@ def enqueue_task(
     priority: str | None = None,
     at: datetime | None = None,
     extra_meta: dict | None = None,
+    webhooks: list | None = None,
 ) -> Job:
     """Put a job for ``spec`` on a queue (or schedule it ``at`` a time) and in its owner's history,
     in one round trip."""
@@ -63,6 +64,7 @@ def enqueue_task(
         description=describe(spec.name, params),
         meta=meta,
         retry=retry,
+        webhooks=webhooks,
     )
     with connection.pipeline() as pipe:
         if at is not None:

@@ -49,9 +49,8 @@ def submit(name: str):
     job_id = str(uuid.uuid4())
 
     def store_file(field_name: str, filename: str, data: bytes) -> dict:
-        stored_name = f"in-{field_name}-{len(data)}-{uuid.uuid4().hex[:8]}"
-        storage.put_file(get_redis(), job_id, stored_name, data, current_app.config["FAILURE_TTL"])
-        return {"file": stored_name, "filename": filename, "size": len(data)}
+        ttl = current_app.config["FAILURE_TTL"]
+        return storage.put_upload(get_redis(), job_id, field_name, filename, data, ttl)
 
     params = form.to_params(store_file)
     enqueue_task(
