@@ -15,7 +15,7 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bench.harness import Row, Settings
+from bench.harness import IN_PROCESS_APP_CONFIG, Row, Settings
 from jobs import rollups
 from webapp import create_app, search_index
 from webapp.submission import RUNNER
@@ -28,16 +28,7 @@ SCRAPE_BUDGET_MS = 50.0
 
 
 def _app(settings: Settings):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench",
-            "REDIS_URL": settings.redis_url,
-            "ADMIN_USER": "admin",
-            "ADMIN_PASSWORD": "bench",
-            "RATE_LIMIT": "off",
-        }
-    )
+    return create_app({**IN_PROCESS_APP_CONFIG, "REDIS_URL": settings.redis_url})
 
 
 def _fill_index(connection, task: str, jobs: int) -> str:

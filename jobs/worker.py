@@ -37,6 +37,7 @@ from jobs.joblog import append_line
 from jobs.queue_pause import SkipsPausedQueues
 from jobs.rollup_hooks import RecordsRollups
 from jobs.started_cleanup import in_grace
+from jobs.worker_hooks import JobdeckHooks
 from jobs.worker_memory import ReportsRss
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,8 @@ def signals_for_main_thread_only():
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-class JobdeckWorker(RecordsRollups, SkipsPausedQueues, ReportsRss, Worker):
+# JobdeckHooks: history, pre-import, bookkeeping; then the console's rollups, paused queues, RSS
+class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss, Worker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.job_monitoring_interval = min(self.job_monitoring_interval, liveness.RENEW_EVERY)
@@ -218,7 +220,7 @@ class JobdeckWorker(RecordsRollups, SkipsPausedQueues, ReportsRss, Worker):
 
     # --- Redis outages ------------------------------------------------------------------------------
 
-    check_for_suspension = until_redis_answers(Worker.check_for_suspension)
+    check_for_suspension = until_redis_answers(JobdeckHooks.check_for_suspension)
     # a horse that died while Redis was away: its job is failed once Redis is back
     monitor_work_horse = until_redis_answers(Worker.monitor_work_horse)
 
@@ -232,12 +234,12 @@ class JobdeckWorker(RecordsRollups, SkipsPausedQueues, ReportsRss, Worker):
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None:
             return super().heartbeat(timeout, pipeline)
-        return patiently(self, lambda: super(JobdeckWorker, self).heartbeat(timeout))  # ReportsRss's
+        return patiently(self, lambda: JobdeckHooks.heartbeat(self, timeout))
 
     def set_state(self, state, pipeline=None):
         if pipeline is not None:
             return super().set_state(state, pipeline)
-        return patiently(self, lambda: Worker.set_state(self, state))
+        return patiently(self, lambda: JobdeckHooks.set_state(self, state))
 
     def set_current_job_working_time(self, current_job_working_time, pipeline=None):
         if pipeline is not None:

@@ -51,7 +51,7 @@ def index():
     if page < 1 or (task and task not in TASKS) or (status and status not in statuses.FILTERS):
         abort(404)
     owner = owner_id()
-    entries, total = (
+    entries, total, more = (
         history.page(
             get_redis(),
             owner,
@@ -62,7 +62,7 @@ def index():
             max_age=current_app.config["FAILURE_TTL"],
         )
         if owner
-        else ([], 0)
+        else ([], 0, False)
     )
     views = [
         from_job(lost_workers.settle(e.job), with_result=False)
@@ -70,13 +70,14 @@ def index():
         else expired(e.job_id, e.task, e.submitted_at)
         for e in entries
     ]
-    pages = max(1, -(-total // PER_PAGE))
+    pages = max(1, -(-total // PER_PAGE)) if total is not None else None
     ended_since = _ended_since_last_visit(views) if owner else set()
     return render_template(
         "jobs.html",
         jobs=views,
         page=page,
         pages=pages,
+        more=more,
         total=total,
         task=task,
         status=status,

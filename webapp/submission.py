@@ -8,7 +8,7 @@ from flask import current_app
 from rq import Retry
 from rq.job import Job
 
-from jobs.queue_names import QUEUE_NAMES
+from jobs.queue_names import IN_PROCESS_QUEUE, QUEUE_NAMES
 from jobs.registry import TaskSpec
 from webapp import durable_submit, history, search_index
 from webapp.redis_connection import get_queue, get_redis
@@ -54,7 +54,10 @@ def enqueue_task(
         **(extra_meta or {}),
     }
     connection = get_redis()
-    queue = get_queue(priority if priority in QUEUE_NAMES else spec.queue)
+    if spec.in_process:  # one queue, one kind of worker: a priority does not apply
+        queue = get_queue(IN_PROCESS_QUEUE)
+    else:
+        queue = get_queue(priority if priority in QUEUE_NAMES else spec.queue)
     options = dict(
         args=(spec.name, params),
         job_id=job_id,
