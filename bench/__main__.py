@@ -10,14 +10,33 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import batch_submit, durable, loadgen, report_loop, web, workers
+from bench import (
+    batch_submit,
+    console,
+    costs,
+    durable,
+    live_pages,
+    loadgen,
+    redis_memory,
+    report_loop,
+    tiny_jobs,
+    upload_memory,
+    web,
+    workers,
+)
 from bench.harness import RedisServer, Settings, load, print_table
 
 SUITES = {
     "web": web.run,
     "progress": report_loop.run,
     "workers": workers.run,
+    "history": costs.run_history,
+    "redis_memory": redis_memory.run,
+    "tiny_jobs": tiny_jobs.run,
+    "live_pages": live_pages.run,
     "durable": durable.run,
+    "console": console.run,
+    "upload_memory": upload_memory.run,
     "batches": batch_submit.run,
 }
 
@@ -37,7 +56,7 @@ def main(argv=None) -> int:
         if getattr(args, name) is None:
             setattr(args, name, default)
     suites = args.only or list(SUITES)
-    if "web" in suites and not loadgen.available():
+    if {"web", "history"} & set(suites) and not loadgen.available():
         print(loadgen.MISSING, file=sys.stderr)
         return 2
 

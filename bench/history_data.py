@@ -10,6 +10,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bench.harness import SECRET_KEY
+from jobs import history_index
 from webapp import history
 from webapp.submission import RUNNER, describe
 
@@ -17,15 +18,19 @@ REAL_ROWS = 20
 CHUNK = 10_000
 
 
-def make_owner(connection, entries: int, task: str = "countdown") -> str:
+def make_owner(connection, entries: int, task: str = "countdown", ended: bool = False) -> str:
+    """``ended``: the entries are also in the owner's "finished" index, as the worker leaves them."""
     owner = uuid.uuid4().hex
     now = datetime.now(UTC)
     ids = [str(uuid.uuid4()) for _ in range(entries)]
     keys = (history.owner_key(owner), history.owner_key(owner, task))
+    if ended:
+        keys += (history_index.status_key(owner, "finished"),)
     for start in range(0, entries, CHUNK):
         pipe = connection.pipeline(transaction=False)
         mapping = {
-            history.member(job_id, task): now.timestamp() - (start + i)
+            history.member(job_id, task): now.timestamp()
+            - (start + i) / 2  # 1M entries fit in the 7-day window
             for i, job_id in enumerate(ids[start : start + CHUNK])
         }
         for key in keys:

@@ -28,6 +28,9 @@ class TaskSpec:
     retry_intervals: tuple[int, ...] = ()  # seconds between attempts
     result_kind: str = "summary"  # which template section shows the result
     listed: bool = True  # shown in the catalog (False for the site's own tools, like why_measure)
+    #: short and trusted: runs in the worker's own process (IN_PROCESS_QUEUE, RQ's SimpleWorker),
+    #: without a fork per job, so without isolation between jobs (docs/scaling.md)
+    in_process: bool = False
 
 
 TASKS: dict[str, TaskSpec] = {

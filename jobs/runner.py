@@ -18,6 +18,13 @@ from jobs.joblog import RedisJobLogHandler
 from jobs.registry import get_task
 
 LOG_TTL = 7 * 24 * 3600
+_running: str | None = None  # the id of the job whose task runs in this process right now
+
+
+def running_job_id() -> str | None:
+    """The job whose task code runs in this process now (None between jobs): what an in-process
+    worker may interrupt to stop it."""
+    return _running
 
 
 def load_task_module(task: str):
@@ -53,8 +60,10 @@ def _run(module, task: str, clean: dict, job):
         root.addHandler(handler)
         if root.level > logging.INFO or root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
+    global _running
     progress.begin(job)
     started = time.monotonic()
+    _running = job.id if job is not None else None
     try:
         result = module.run(clean)
         if job is not None:
@@ -67,6 +76,7 @@ def _run(module, task: str, clean: dict, job):
             storage.expire_files(job.connection, job.id, _ttl(job.failure_ttl, DEFAULT_FAILURE_TTL))
         raise
     finally:
+        _running = None
         progress.end()
         if handler is not None:
             root.removeHandler(handler)

@@ -4,12 +4,11 @@ A word is a run of letters, optionally joined by apostrophes ("don't"), compared
 The text is counted in chunks of about ``CHUNK_CHARS`` (cut at whitespace) so progress can move.
 """
 
-import csv
-import io
 import logging
 import re
 from collections import Counter
 
+from jobs import word_table
 from jobs.errors import TaskInputError
 from jobs.outputs import save_output
 from jobs.progress import report
@@ -71,13 +70,19 @@ def chunks(text: str, size: int = CHUNK_CHARS):
         start = end
 
 
+def words_in(text: str, chunk_size: int = CHUNK_CHARS):
+    """(characters read so far, the words of the next chunk), chunk by chunk."""
+    for start, piece in chunks(text, chunk_size):
+        yield start + len(piece), WORD.findall(piece.lower())
+
+
 def count_words(text: str, stop_words: bool = False, progress=None, chunk_size: int = CHUNK_CHARS) -> Counter:
     counts: Counter = Counter()
     total = len(text)
-    for start, piece in chunks(text, chunk_size):
-        counts.update(WORD.findall(piece.lower()))
+    for done, words in words_in(text, chunk_size):
+        counts.update(words)
         if progress:
-            progress(start + len(piece), total)
+            progress(done, total)
     if stop_words:
         for word in STOP_WORDS.intersection(counts):
             del counts[word]
@@ -85,19 +90,12 @@ def count_words(text: str, stop_words: bool = False, progress=None, chunk_size: 
 
 
 def top_words(counts: Counter, top: int) -> list[dict]:
-    total = sum(counts.values())
-    return [
-        {"word": word, "count": n, "share": n / total}
-        for word, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
-    ]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return with_shares(ranked, sum(counts.values()))
 
 
-def to_csv(counts: Counter) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["word", "count"])
-    writer.writerows(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    return out.getvalue().encode("utf-8")
+def with_shares(ranked: list[tuple[str, int]], total: int) -> list[dict]:
+    return [{"word": word, "count": n, "share": n / total} for word, n in ranked]
 
 
 def run(params: dict) -> dict:
@@ -113,17 +111,16 @@ def run(params: dict) -> dict:
     def progress(done, total):
         report(done, total, f"{done:,} of {total:,} characters counted")
 
-    counts = count_words(text, params["stop_words"], progress)
+    drop = STOP_WORDS if params["stop_words"] else frozenset()
+    table = word_table.count(lambda: words_in(text), len(text), params["top"], drop, progress)
     report(1, 1, f"{len(text):,} characters counted")
-    total = sum(counts.values())
-    files = [
-        save_output("words.csv", to_csv(counts), "text/csv; charset=utf-8", "All words with counts (CSV)")
-    ]
+    total = table.total
+    files = [save_output("words.csv", table.csv, "text/csv; charset=utf-8", "All words with counts (CSV)")]
     return {
-        "summary": f"Counted {total} word{'s' if total != 1 else ''} ({len(counts)} different) in {source}.",
+        "summary": f"Counted {total} word{'s' if total != 1 else ''} ({table.distinct} different) in {source}.",
         "total_words": total,
-        "distinct_words": len(counts),
+        "distinct_words": table.distinct,
         "stop_words_removed": params["stop_words"],
-        "top": top_words(counts, params["top"]),
+        "top": with_shares(table.top, total) if total else [],
         "files": files,
     }

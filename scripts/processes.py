@@ -48,6 +48,10 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message
         time.sleep(interval)
 
 
+#: Jobdeck's memory settings for Redis (scripts/run starts its redis-server with them too)
+REDIS_MEMORY_CONF = Path(__file__).resolve().parent / "redis-memory.conf"
+
+
 class RedisServer:
     """A redis-server of our own on a free port, in a temporary directory."""
 
@@ -69,6 +73,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 self.binary,
+                str(REDIS_MEMORY_CONF),
                 "--port",
                 str(self.port),
                 "--bind",
@@ -163,7 +168,9 @@ class WorkerProcess:
         cwd: Path = ROOT,
         log: Path | None = None,
         environ: dict | None = None,
+        line: str = "worker",
     ):
+        self.line = line  # the Procfile line: "worker" (forking) or "inprocess"
         self.redis_url = redis_url
         self.extra_args = extra_args or []
         self.cwd = cwd
@@ -173,9 +180,11 @@ class WorkerProcess:
         self.family: set[int] = set()  # its pid and its children's, as last seen
 
     def start(self) -> "WorkerProcess":
-        command = procfile_command("worker")
+        from jobs.queue_names import IN_PROCESS_QUEUE, QUEUE_NAMES
+
+        command = procfile_command(self.line)
         command[0] = str(VENV_BIN / command[0])
-        queues_at = next(i for i, word in enumerate(command) if word == "high")
+        queues_at = next(i for i, word in enumerate(command) if word in (*QUEUE_NAMES, IN_PROCESS_QUEUE))
         command[queues_at:queues_at] = self.extra_args
         env = {**self.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT)}
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)

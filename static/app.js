@@ -4,7 +4,7 @@
 // - Job page: polls the job's JSON (data-api-url) and updates the page in place (the <noscript>
 //   meta refresh is for browsers without JavaScript); swaps in the server-rendered article when the
 //   status changes.
-// - /jobs: the same for rows still running.
+// - /jobs: the same for rows still running, all of them in one request (data-api-jobs-url).
 // - Task forms: fills the time zone field from the browser.
 "use strict";
 (function () {
@@ -32,14 +32,24 @@
     return secs + " s";
   }
 
+  // The ETag of each URL's last answer: sent back as If-None-Match, so a job that has not changed
+  // costs the server a 304 without reading it in full ({notModified: true} here).
+  var etags = {};
+
   function getJSON(url) {
+    var headers = { Accept: "application/json" };
+    if (etags[url]) headers["If-None-Match"] = etags[url];
     return fetch(url, {
-      headers: { Accept: "application/json" },
+      headers: headers,
       cache: "no-store",
       credentials: "same-origin",
     }).then(function (response) {
+      if (response.status === 304) return { notModified: true };
       if (response.status === 404) return { gone: true };
       if (!response.ok) throw new Error("HTTP " + response.status);
+      var tag = response.headers.get("ETag");
+      if (tag) etags[url] = tag;
+      else delete etags[url];
       return response.json();
     });
   }
@@ -56,7 +66,8 @@
   }
 
   // A poller: calls step() (which returns a promise of "changed", "same" or "done"), then waits
-  // FAST_MS after a change, backing off by half again up to SLOW_MS while nothing changes; on
+  // the job's own report interval (the time between its last two changes seen, at least FAST_MS),
+  // backing off up to SLOW_MS while nothing changes; on
   // network errors it retries with back-off and shows a "reconnecting" note. It pauses while the
   // tab is hidden (unless keepAliveHidden() says otherwise, e.g. a notification was asked for).
   function Poller(step, note, keepAliveHidden) {
@@ -70,6 +81,7 @@
     this.stopped = false;
     this.lastStart = 0;
     this.lastChange = Date.now();
+    this.interval = null;
     var self = this;
     document.addEventListener("visibilitychange", function () {
       if (self.stopped) return;
@@ -113,10 +125,16 @@
         }
         var now = Date.now();
         var endsIn = outcome && typeof outcome === "object" ? outcome.endsInMs : null;
-        if (outcome === "changed" || (outcome && outcome.changed)) self.lastChange = now;
-        // About two looks per interval between changes: fast while the job moves, slower while it
-        // stands still (FAST_MS to SLOW_MS).
-        var delay = Math.min(SLOW_MS, Math.max(FAST_MS, Math.round((now - self.lastChange) / 2)));
+        if (outcome === "changed" || (outcome && outcome.changed)) {
+          self.interval = now - self.lastChange; // the job's own report interval, as seen here
+          self.lastChange = now;
+        }
+        // One look per report interval while the job moves, slower while it stands still
+        // (FAST_MS to SLOW_MS).
+        var delay = Math.min(
+          SLOW_MS,
+          Math.max(FAST_MS, self.interval || FAST_MS, Math.round((now - self.lastChange) / 2))
+        );
         if (document.hidden) delay = SLOW_MS;
         // When the job is expected to end within the next second, look just after that moment
         // (skipping a look before it if need be), so the result shows soon after the end.
@@ -216,6 +234,7 @@
   JobPage.prototype.step = function () {
     var self = this;
     return getJSON(this.apiUrl).then(function (job) {
+      if (job.notModified) return "same";
       if (job.gone) {
         self.ended(null);
         self.announcer.textContent = "This job no longer exists or its result has expired.";
@@ -336,7 +355,7 @@
 
   function HistoryPage(rows, table) {
     this.rows = rows;
-    this.index = 0;
+    this.apiJobsUrl = table.getAttribute("data-api-jobs-url");
     this.signatures = {};
     this.note = makeNote(table.closest(".table-wrap") || table);
     var self = this;
@@ -346,27 +365,37 @@
     this.poller.schedule(FAST_MS);
   }
 
-  // One request per step, round-robin over the rows still running (so at most 2 requests a second).
+  // One request per step for all the rows still running (GET <data-api-jobs-url>?ids=...).
   HistoryPage.prototype.step = function () {
     var self = this;
     this.rows = this.rows.filter(function (row) {
       return ACTIVE[row.getAttribute("data-status")];
     });
     if (!this.rows.length) return Promise.resolve("done");
-    var row = this.rows[this.index % this.rows.length];
-    this.index += 1;
-    var id = row.getAttribute("data-job-id");
-    return getJSON(row.getAttribute("data-api-url")).then(function (job) {
-      if (job.gone) {
-        row.setAttribute("data-status", "expired");
-        self.setStatus(row, "expired");
-        return "changed";
-      }
-      var progress = job.progress || {};
-      var signature = [job.status, progress.done, progress.total].join("|");
-      var changed = self.signatures[id] !== undefined && self.signatures[id] !== signature;
-      self.signatures[id] = signature;
-      self.apply(row, job);
+    var byJob = {};
+    var ids = this.rows.map(function (row) {
+      var id = row.getAttribute("data-job-id");
+      byJob[id] = row;
+      return id;
+    });
+    var url = this.apiJobsUrl + "?ids=" + ids.map(encodeURIComponent).join(",");
+    return getJSON(url).then(function (answer) {
+      var changed = false;
+      (answer.jobs || []).forEach(function (job) {
+        var row = byJob[job.id];
+        if (!row) return;
+        if (job.gone) {
+          row.setAttribute("data-status", "expired");
+          self.setStatus(row, "expired");
+          changed = true;
+          return;
+        }
+        var progress = job.progress || {};
+        var signature = [job.status, progress.done, progress.total].join("|");
+        if (self.signatures[job.id] !== undefined && self.signatures[job.id] !== signature) changed = true;
+        self.signatures[job.id] = signature;
+        self.apply(row, job);
+      });
       return changed ? "changed" : "same";
     });
   };
@@ -460,7 +489,7 @@
       var rows = Array.prototype.filter.call(table.querySelectorAll("tr[data-api-url]"), function (row) {
         return ACTIVE[row.getAttribute("data-status")];
       });
-      if (rows.length) window.jobdeckHistory = new HistoryPage(rows, table);
+      if (rows.length && table.getAttribute("data-api-jobs-url")) window.jobdeckHistory = new HistoryPage(rows, table);
     }
   }
 

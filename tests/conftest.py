@@ -8,12 +8,12 @@ import signal
 
 import pytest
 import redis
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs import url_words
 from jobs.queue_names import QUEUE_NAMES
 from jobs.webhook_job import WebhookJob
+from jobs.worker_hooks import InProcessWorker
 from scripts.processes import RedisServer, WorkerProcess, reap_workers
 from tests.helpers import TEST_CONFIG
 from webapp import create_app
@@ -68,13 +68,14 @@ def worker(redis_url, tmp_path):
 
 @pytest.fixture
 def run_jobs(connection):
-    """Runs the queued jobs to their end, here and now: a burst ``SimpleWorker`` on the site's queues
-    with the JSON serializer and job class, as the Procfile's worker would, minus its process. For every test where
+    """Runs the queued jobs to their end, here and now: a burst ``InProcessWorker`` (RQ's
+    ``SimpleWorker`` with Jobdeck's hooks) on the site's queues with the JSON serializer and job
+    class, as the Procfile's worker would, minus its process. For every test where
     the process is not the point (faults, timing and live pages keep the ``worker`` fixture)."""
 
     def run() -> None:
         handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        worker = SimpleWorker(
+        worker = InProcessWorker(
             list(QUEUE_NAMES), connection=connection, serializer=JSONSerializer, job_class=WebhookJob
         )
         try:

@@ -76,8 +76,40 @@ def image_work(images: list[bytes]) -> str:
         return f"refused: {exc}"
 
 
+# --- text shapes: "distinct:<bytes>" (every word different: the largest vocabulary) ------------------
+def words_shape(shape: str) -> bytes:
+    _, size = shape.split(":")
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words, total, n = [], 0, 0
+    while total < int(size):
+        word, k = [], n
+        while True:  # n written in letters: a distinct word per n
+            word.append(letters[k % 26])
+            k //= 26
+            if not k:
+                break
+        words.append("w" + "".join(word))
+        total += len(words[-1]) + 1
+        n += 1
+    return " ".join(words).encode()
+
+
+def words_work(data: bytes) -> str:
+    """What word_frequency's run does with an upload, but storing its CSV."""
+    from jobs import word_frequency, word_table
+    from jobs.text_decoding import decode_text
+
+    text = decode_text(data, "The file")
+    table = word_table.count(lambda: word_frequency.words_in(text), len(text), 20)
+    return f"{table.distinct} different words, {len(table.csv)} bytes of CSV"
+
+
 #: per kind: (make the upload from a shape, do the work, a tiny shape to warm up with)
-KINDS = {"csv": (csv_shape, csv_work, "digits:3:100"), "image": (image_shape, image_work, "PNG:8x8:1")}
+KINDS = {
+    "csv": (csv_shape, csv_work, "digits:3:100"),
+    "image": (image_shape, image_work, "PNG:8x8:1"),
+    "words": (words_shape, words_work, "distinct:100"),
+}
 
 
 def main(kind: str, shape: str) -> None:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs import word_frequency
+from jobs import word_frequency, word_table
 from jobs.errors import TaskInputError
-from jobs.word_frequency import count_words, top_words
+from jobs.word_frequency import STOP_WORDS, count_words, top_words, words_in
 from tests.helpers import page, submit
 
 
@@ -97,3 +97,20 @@ def test_form_needs_exactly_one_source(client):
         content_type="multipart/form-data",
     )
     assert "Either upload a file or paste text, not both." in response.get_data(as_text=True)
+
+
+def test_a_vocabulary_too_big_for_one_pass_is_counted_in_passes_alike():
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = [f"w{letters[i % 26]}{letters[i // 26 % 26]}{letters[i // 676 % 26]}" for i in range(15_000)]
+    text = " ".join(words + words[:500] + ["the"] * 3)
+    expected = count_words(text, stop_words=True)
+    seen = []
+    table = word_table.count(
+        lambda: words_in(text, 4096), len(text), 5, STOP_WORDS, lambda *a: seen.append(a)
+    )
+    assert seen[-1][1] > len(text)  # counted in passes: progress over several passes of the text
+    ranked = sorted(expected.items(), key=lambda item: (-item[1], item[0]))
+    assert (table.total, table.distinct) == (sum(expected.values()), len(expected))
+    assert table.top == ranked[:5]
+    lines = bytes(table.csv).decode().splitlines()
+    assert lines[0] == "word,count" and lines[1:] == [f"{w},{n}" for w, n in ranked]

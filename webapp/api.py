@@ -13,18 +13,22 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from rq.job import Job, parse_job_id
+from rq.serializers import JSONSerializer
 
 from jobs import webhooks
 from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS, get_task
 from jobs.runner import load_task_module
+from webapp import job_etag, lost_workers
 from webapp.errors import json_error
 from webapp.identity import owner_id
 from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.job_reads import read_job
 from webapp.job_view import from_job
+from webapp.redis_connection import get_redis
 from webapp.start_time import MAX_AHEAD_SECONDS, start_time_problem
 from webapp.submission import enqueue_task
 
@@ -140,10 +144,21 @@ def create_job():
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str):
-    job, log, place = read_job(job_id)  # as the job page reads it
-    if not can_read(job):  # a stranger is told what a missing job's reader is told
-        return json_error(404, "This job does not exist or its result has expired.")
-    return jsonify(job_body(job, log, place))
+    job_id = parse_job_id(job_id)
+    tag = job_etag.current(get_redis(), job_id)
+    headers = {"Cache-Control": "no-cache"}
+    if tag is not None:  # read before the job: a change in between makes the next poll a 200
+        headers["ETag"] = f'"{tag}"'
+        if request.if_none_match.contains(tag):
+            return "", 304, headers
+    body = job_etag.recall(job_id, tag)
+    if body is None:
+        job, log, place = read_job(job_id)  # as the job page reads it
+        if not can_read(job):  # a stranger is told what a missing job's reader is told
+            return json_error(404, "This job does not exist or its result has expired.")
+        body = jsonify(job_body(job, log, place)).get_data()
+        job_etag.remember(job_id, tag, body)
+    return body, 200, {**headers, "Content-Type": "application/json"}
 
 
 def job_body(job, log: list[str], place) -> dict:
@@ -158,3 +173,26 @@ def job_body(job, log: list[str], place) -> dict:
     body["log"] = log
     body["page_url"] = url_for("job_pages.show", job_id=job.id)
     return body
+
+
+#: the most jobs one ``GET /api/jobs-by-id?ids=`` reads (a history page shows 20)
+MAX_IDS = 50
+
+
+@bp.get("/jobs-by-id")
+def get_jobs():
+    """Several jobs at once, for a page that shows many (the history's running rows): each as
+    ``GET /api/jobs/<id>`` without its result and log; a job that does not exist, has expired or is
+    not the asker's is ``{"id", "gone": true}``."""
+    ids = [part for part in request.args.get("ids", "").split(",") if part]
+    if not ids or len(ids) > MAX_IDS:
+        return json_error(400, f"Give from 1 to {MAX_IDS} job ids, comma-separated: ?ids=<id>,<id>.")
+    jobs = Job.fetch_many([parse_job_id(i) for i in ids], connection=get_redis(), serializer=JSONSerializer)
+    answers = []
+    for job_id, job in zip(ids, jobs, strict=True):
+        if not can_read(job):
+            answers.append({"id": job_id, "gone": True})
+            continue
+        view = from_job(lost_workers.settle(job), with_result=False)
+        answers.append({**view.to_json(), "active": view.is_active})
+    return jsonify({"jobs": answers})

@@ -1,9 +1,10 @@
-"""Each owner's jobs, newest first: Redis sorted sets the site keeps itself (score = submit time).
+"""Each owner's jobs, newest first, read from the indexes in ``jobs/history_index.py``.
 
-One set per owner and one per owner and task, so listing (and filtering by task) never scans RQ's
-registries. A member is ``"<job id>:<task>"``, so a job that has expired can still be listed as
-"expired" with its task and submit time until the entry is older than the longest job TTL, when
-it is pruned.
+Listing (and filtering by task or by an ended status) reads one sorted set and its ZCARD, so a page
+costs the same at a thousand jobs and at a million. Filtering by an active status (queued,
+scheduled, deferred, started) looks the statuses up in the owner's active index, which holds only
+the jobs that have not ended. A count the site does not know (an active index larger than
+``ACTIVE_SCAN_LIMIT``) is not shown: the page then says only whether an older page exists.
 """
 
 import time
@@ -12,19 +13,14 @@ from dataclasses import dataclass
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from jobs import history_index
+from jobs.history_index import member, owner_key, split
 from jobs.redis_scripts import ADD_TO_HISTORY
 
-#: filtering by status reads statuses in batches, looking at this many newest entries at most
-STATUS_SCAN_LIMIT = 20_000
-_BATCH = 500
+#: filtering by status looks at this many active (not ended) entries at most
+ACTIVE_SCAN_LIMIT = 20_000
 
-
-def owner_key(owner: str, task: str | None = None) -> str:
-    return f"jobdeck:owner:{owner}" + (f":task:{task}" if task else "")
-
-
-def member(job_id: str, task: str) -> str:
-    return f"{job_id}:{task}"
+__all__ = ["owner_key", "member", "add", "remove", "page", "Entry"]
 
 
 @dataclass
@@ -36,42 +32,34 @@ class Entry:
 
 
 def add(pipe, owner: str, job_id: str, task: str, when: float, ttl: int) -> None:
-    """Index a job under its owner (and owner and task), in ``pipe`` (the enqueue's transaction).
+    """Index a job under its owner (and owner and task, and both active indexes), in ``pipe`` (the
+    enqueue's transaction), trimming them of entries older than ``ttl``.
 
     EVAL, not EVALSHA: a script Redis has not seen would fail inside the transaction while the
     enqueue around it went ahead; EVAL carries its text, and Redis compiles it once."""
     pipe.eval(
         ADD_TO_HISTORY.script,
-        2,
+        4,
         owner_key(owner),
         owner_key(owner, task),
+        history_index.active_key(owner),
+        history_index.active_key(owner, task),
         repr(when),
         member(job_id, task),
         ttl,
+        repr(when - ttl),
     )
 
 
 def remove(connection, owner: str, job_id: str, task: str) -> None:
     pipe = connection.pipeline(transaction=False)
-    for key in (owner_key(owner), owner_key(owner, task)):
+    for key in history_index.all_keys(owner, task):
         pipe.zrem(key, member(job_id, task))
     pipe.execute()
 
 
-def _split(raw: bytes) -> tuple[str, str]:
-    job_id, _, task = raw.decode().partition(":")
-    return job_id, task
-
-
-def _prune(connection, owner: str, key: str, max_age: int) -> None:
-    cutoff = time.time() - max_age
-    connection.zremrangebyscore(key, "-inf", cutoff)
-    if key != owner_key(owner):
-        connection.zremrangebyscore(owner_key(owner), "-inf", cutoff)
-
-
 def _entries(connection, rows) -> list[Entry]:
-    ids = [_split(raw) for raw, _ in rows]
+    ids = [split(raw) for raw, _ in rows]
     jobs = (
         Job.fetch_many([i for i, _ in ids], connection=connection, serializer=JSONSerializer) if ids else []
     )
@@ -81,20 +69,17 @@ def _entries(connection, rows) -> list[Entry]:
     ]
 
 
-def _matching_statuses(connection, key: str, status: str) -> list[tuple[bytes, float]]:
-    """Newest-first (member, score) pairs whose job has ``status`` ("expired" for gone jobs)."""
-    matches = []
-    for start in range(0, STATUS_SCAN_LIMIT, _BATCH):
-        rows = connection.zrevrange(key, start, start + _BATCH - 1, withscores=True)
-        if not rows:
-            break
-        pipe = connection.pipeline(transaction=False)
-        for raw, _ in rows:
-            pipe.hget(Job.key_for(_split(raw)[0]), "status")
-        for row, found in zip(rows, pipe.execute(), strict=True):
-            if (found.decode() if found else "expired") == status:
-                matches.append(row)
-    return matches
+def _active_matching(connection, key: str, status: str, limit: int) -> tuple[list[tuple[bytes, float]], bool]:
+    """Newest-first (member, score) pairs of the active index ``key`` whose job has ``status``
+    (among its newest ``limit``), and whether that was the whole index."""
+    rows = connection.zrevrange(key, 0, limit, withscores=True)
+    complete = len(rows) <= limit
+    rows = rows[:limit]
+    pipe = connection.pipeline(transaction=False)
+    for raw, _ in rows:
+        pipe.hget(Job.key_for(split(raw)[0]), "status")
+    found = pipe.execute()
+    return [row for row, word in zip(rows, found, strict=True) if word and word.decode() == status], complete
 
 
 def page(
@@ -106,13 +91,30 @@ def page(
     task: str | None = None,
     status: str | None = None,
     max_age: int = 7 * 24 * 3600,
-) -> tuple[list[Entry], int]:
-    """Entries on page ``number`` (from 1) and how many entries match in all."""
-    key = owner_key(owner, task)
-    _prune(connection, owner, key, max_age)
+) -> tuple[list[Entry], int | None, bool]:
+    """Entries on page ``number`` (from 1), how many entries match in all (None when that is not
+    known), and whether a later page has entries."""
     start = (number - 1) * per_page
     if status:
-        matches = _matching_statuses(connection, key, status)
-        return _entries(connection, matches[start : start + per_page]), len(matches)
-    rows = connection.zrevrange(key, start, start + per_page - 1, withscores=True)
-    return _entries(connection, rows), connection.zcard(key)
+        exact = history_index.settle(connection, owner, task, max_age, ACTIVE_SCAN_LIMIT)
+        if status in history_index.INDEXED:
+            key = history_index.status_key(owner, status, task)
+        else:
+            matches, complete = _active_matching(
+                connection, history_index.active_key(owner, task), status, ACTIVE_SCAN_LIMIT
+            )
+            total = len(matches) if exact and complete else None
+            return (
+                _entries(connection, matches[start : start + per_page]),
+                total,
+                len(matches) > start + per_page,
+            )
+    else:
+        key = owner_key(owner, task)
+        exact = True
+    pipe = connection.pipeline(transaction=False)
+    pipe.zremrangebyscore(key, "-inf", f"({time.time() - max_age!r}")
+    pipe.zrevrange(key, start, start + per_page - 1, withscores=True)
+    pipe.zcard(key)
+    _, rows, count = pipe.execute()
+    return _entries(connection, rows), count if exact else None, count > start + per_page

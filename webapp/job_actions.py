@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from rq.exceptions import InvalidJobOperation
 
-from jobs import statuses, storage
+from jobs import history_index, statuses, storage
 from jobs.joblog import log_key
 from jobs.registry import get_task
 from jobs.stop_requests import request_stop
@@ -46,10 +46,17 @@ def cancel(job_id: str):
         return _back(job_id)
     try:
         job.cancel()
+        _index_end(job, statuses.CANCELED)
         flash("Canceled: the job will not run.", "ok")
     except InvalidJobOperation:
         flash("The job was already canceled.", "error")
     return _back(job_id)
+
+
+def _index_end(job, status: str) -> None:
+    pipe = get_redis().pipeline(transaction=False)
+    history_index.on_job_end(pipe, job, status)
+    pipe.execute()
 
 
 @bp.post("/jobs/<job_id>/stop")

@@ -4,7 +4,7 @@ import time
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 
-from jobs import statuses
+from jobs import queue_pause, statuses
 from jobs.registry import TASKS
 from webapp import history, lost_workers, webhook_view
 from webapp.identity import can_manage, is_admin, owner_id
@@ -29,6 +29,7 @@ def show(job_id: str):
     view.insights = insights(job, view.status, place)
     view.log = log
     manager = can_manage(view.owner)
+    waiting = view.status in (statuses.QUEUED, statuses.SCHEDULED)
     return render_template(
         "job.html",
         job=view,
@@ -38,6 +39,7 @@ def show(job_id: str):
         share_link=current_link(job.id) if manager else None,
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
         webhook=webhook_view.for_job(job),
+        pause=queue_pause.notice_for(get_redis(), job.origin) if waiting else None,
     )
 
 
@@ -49,7 +51,7 @@ def index():
     if page < 1 or (task and task not in TASKS) or (status and status not in statuses.FILTERS):
         abort(404)
     owner = owner_id()
-    entries, total = (
+    entries, total, more = (
         history.page(
             get_redis(),
             owner,
@@ -60,7 +62,7 @@ def index():
             max_age=current_app.config["FAILURE_TTL"],
         )
         if owner
-        else ([], 0)
+        else ([], 0, False)
     )
     views = [
         from_job(lost_workers.settle(e.job), with_result=False)
@@ -68,13 +70,14 @@ def index():
         else expired(e.job_id, e.task, e.submitted_at)
         for e in entries
     ]
-    pages = max(1, -(-total // PER_PAGE))
+    pages = max(1, -(-total // PER_PAGE)) if total is not None else None
     ended_since = _ended_since_last_visit(views) if owner else set()
     return render_template(
         "jobs.html",
         jobs=views,
         page=page,
         pages=pages,
+        more=more,
         total=total,
         task=task,
         status=status,

@@ -31,6 +31,7 @@ from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 
+from jobs import history_index, statuses
 from jobs.joblog import append_line
 from jobs.redis_scripts import LOOK
 from jobs.started_cleanup import (  # noqa: F401 (the site's names for them)
@@ -141,6 +142,10 @@ def settle_and_locate(job: Job, seen: Look | None = None) -> tuple[Job, QueuePla
                 if clean_started(connection, job.origin):
                     job.refresh()
                     status = job.get_status(refresh=False)
+                    if status.value in statuses.ENDED:  # RQ's cleanup failed it: the history follows
+                        pipe = connection.pipeline(transaction=False)
+                        history_index.on_job_end(pipe, job, status.value)
+                        pipe.execute()
                 if status == JobStatus.QUEUED:
                     seen = look(connection, job)  # the orphan test and position after the cleanup
             if status == JobStatus.QUEUED:

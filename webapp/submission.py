@@ -8,9 +8,9 @@ from flask import current_app
 from rq import Retry
 from rq.job import Job
 
-from jobs.queue_names import QUEUE_NAMES
+from jobs.queue_names import IN_PROCESS_QUEUE, QUEUE_NAMES
 from jobs.registry import TaskSpec
-from webapp import durable_submit, history
+from webapp import durable_submit, history, search_index
 from webapp.redis_connection import get_queue, get_redis
 
 RUNNER = "jobs.runner.execute"
@@ -54,7 +54,10 @@ def enqueue_task(
         **(extra_meta or {}),
     }
     connection = get_redis()
-    queue = get_queue(priority if priority in QUEUE_NAMES else spec.queue)
+    if spec.in_process:  # one queue, one kind of worker: a priority does not apply
+        queue = get_queue(IN_PROCESS_QUEUE)
+    else:
+        queue = get_queue(priority if priority in QUEUE_NAMES else spec.queue)
     options = dict(
         args=(spec.name, params),
         job_id=job_id,
@@ -73,6 +76,7 @@ def enqueue_task(
             options["timeout"] = options.pop("job_timeout")  # enqueue_call's name for it
             job = queue.enqueue_call(RUNNER, **options, pipeline=pipe)
         history.add(pipe, owner, job_id, spec.name, time.time(), ttl=config["FAILURE_TTL"])
+        search_index.add(pipe, job_id, spec.name, params, time.time(), ttl=config["FAILURE_TTL"])
         pipe.execute()
     if config.get("DURABLE_SUBMIT"):
         durable_submit.wait_durable(connection)

@@ -25,7 +25,16 @@ TASKS = [
         timeout=60,
         retry_max=1,
         listed=False,
-    )
+    ),
+    TaskSpec(
+        name="fault_probe_in_process",
+        title="Fault probe, in process",
+        description="Test support: the probe on the in-process worker's queue, with a 2 s timeout.",
+        module=__name__,
+        timeout=2,
+        listed=False,
+        in_process=True,
+    ),
 ]
 
 
