@@ -21,7 +21,7 @@ from dataclasses import dataclass
 BYTES_PER_WORD = 100
 #: the Counter may hold at most this many times the text's length
 BUDGET = 3
-CSV_HEADER = b"word,count\n"
+CSV_HEADER = b"word,count\r\n"  # the csv module's line ends (RFC 4180)
 
 
 @dataclass
@@ -45,11 +45,11 @@ def _rows(counts: Counter):
 
 
 def _line(word: str, n: int) -> bytes:
-    return f"{word},{n}\n".encode()  # a word is letters and apostrophes: nothing to quote
+    return f"{word},{n}\r\n".encode()  # a word is letters and apostrophes: nothing to quote
 
 
 def _key(line: bytes) -> tuple[int, bytes]:
-    word, _, n = line.rstrip(b"\n").rpartition(b",")
+    word, _, n = line.rstrip(b"\r\n").rpartition(b",")
     return -int(n), word
 
 
