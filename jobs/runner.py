@@ -15,6 +15,7 @@ from jobs.attempts import refuse_retries
 from jobs.errors import TaskInputError
 from jobs.joblog import RedisJobLogHandler
 from jobs.registry import get_task, validate
+from jobs.task_declaration import InvalidParams
 
 LOG_TTL = 7 * 24 * 3600
 _running: str | None = None  # the id of the job whose task runs in this process right now
@@ -34,7 +35,10 @@ def _ttl(ttl: int | None, default: int) -> int:
 def execute(task: str, params: dict):
     job = get_current_job()
     try:
-        clean = validate(task, params)  # an unknown task or bad parameters: a TaskInputError
+        try:
+            clean = validate(task, params)  # an unknown task or bad parameters: a TaskInputError
+        except InvalidParams as invalid:  # the job's page and the console know input errors by this name
+            raise TaskInputError(str(invalid)) from None
         return _run(get_task(task), clean, job)
     except TaskInputError:
         refuse_retries(job)
