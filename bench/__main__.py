@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench import (
     batch_submit,
+    console,
     costs,
     durable,
     live_pages,
@@ -34,6 +35,7 @@ SUITES = {
     "tiny_jobs": tiny_jobs.run,
     "live_pages": live_pages.run,
     "durable": durable.run,
+    "console": console.run,
     "upload_memory": upload_memory.run,
     "batches": batch_submit.run,
 }

@@ -8,9 +8,8 @@ The note gives the MULTI/EXEC blocks each side sends (Redis's ``INFO commandstat
 import time
 
 import redis
-from tests.support import TEST_CONFIG
 
-from bench.harness import Row, Settings
+from bench.harness import IN_PROCESS_APP_CONFIG, Row, Settings
 from webapp import create_app
 
 ITEMS = 1000
@@ -23,7 +22,7 @@ def _execs(connection) -> int:
 
 def run(settings: Settings) -> list[Row]:
     connection = redis.Redis.from_url(settings.redis_url)
-    client = create_app({**TEST_CONFIG, "REDIS_URL": settings.redis_url}).test_client()
+    client = create_app({**IN_PROCESS_APP_CONFIG, "REDIS_URL": settings.redis_url}).test_client()
     row = Row(f"Submit {ITEMS:,} jobs: one POST /api/batches vs {ITEMS:,} POST /api/jobs", "jobs/s", goal=3)
     execs = []
     for _ in range(settings.rounds):

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import redis
 
-from bench.harness import Row, Settings
+from bench.harness import IN_PROCESS_APP_CONFIG, Row, Settings
 from scripts.processes import RedisServer, waitaof_server
-from tests.helpers import TEST_CONFIG
 from webapp import create_app, durable_submit
 
 SUBMISSION = {"task": "countdown", "params": {"seconds": 1}}
@@ -27,7 +26,7 @@ SUBMISSION = {"task": "countdown", "params": {"seconds": 1}}
 def rate(url: str, durable: bool, count: int) -> float:
     """Submissions per second through ``POST /api/jobs``."""
     durable_submit._modes.clear()
-    client = create_app({**TEST_CONFIG, "REDIS_URL": url, "DURABLE_SUBMIT": durable}).test_client()
+    client = create_app({**IN_PROCESS_APP_CONFIG, "REDIS_URL": url, "DURABLE_SUBMIT": durable}).test_client()
     for _ in range(20):  # warm-up
         client.post("/api/jobs", json=SUBMISSION)
     started = time.perf_counter()

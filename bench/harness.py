@@ -15,6 +15,17 @@ from rq import Worker
 
 from scripts.processes import ROOT, RedisServer, WebProcess, procfile_command, wait_until
 
+#: the site's settings for benchmarks that call it in process: no rate limit, no CSRF (the requests
+#: are the benchmark's own), an admin pair for the pages that need one
+IN_PROCESS_APP_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "bench-secret",
+    "WTF_CSRF_ENABLED": False,
+    "ADMIN_USER": "admin",
+    "ADMIN_PASSWORD": "bench",
+    "RATE_LIMIT": "off",
+}
+
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "test-secret"  # what WebProcess gives the site
 PROCFILE_WEB_WORKERS = 2  # the Procfile's ${WEB_CONCURRENCY:-2}

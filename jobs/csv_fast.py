@@ -18,7 +18,7 @@ process that forks (the worker's main process never imports it).
 
 import csv
 
-from jobs.csv_rules import HUGE, MAX_VALUE_CHARS, TOP_VALUES, is_number, python_reads
+from jobs.csv_rules import HUGE, MAX_VALUE_CHARS, TOP_VALUES, histogram, is_number, python_reads
 
 
 def available() -> bool:
@@ -206,6 +206,7 @@ def _numeric_stats(numbers, pl) -> dict:
         "mean": floats.mean() * scale,
         "median": median,
         "stddev": (stddev or 0.0) * scale,
+        "histogram": histogram(ordered[0], ordered[-1], n, ordered.cast(pl.Float64).search_sorted),
     }
 
 

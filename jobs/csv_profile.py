@@ -10,6 +10,7 @@ switches to a k-minimum-values estimate over the hashes of its values (and its t
 approximate), the fast one to Polars' HyperLogLog.
 """
 
+import bisect
 import csv
 import heapq
 import io
@@ -18,6 +19,7 @@ import logging
 import math
 import operator
 from collections import Counter
+from functools import partial
 from itertools import islice, repeat
 
 from jobs import csv_fast
@@ -28,6 +30,7 @@ from jobs.csv_rules import (
     SHOWN_COLUMNS,
     THOUSANDS,
     fits_a_float,
+    histogram,
     too_many_columns,
     top_values,
 )
@@ -197,7 +200,14 @@ def numeric_stats(numbers: list) -> dict:
     else:  # squares (or sums) of such numbers overflow a float: work on them scaled down
         mean, stddev = _moments([x / scale for x in numbers], numbers[mid] / scale)
         mean, stddev = mean * scale, stddev * scale
-    return {"min": numbers[0], "max": numbers[-1], "mean": mean, "median": median, "stddev": stddev}
+    return {
+        "min": numbers[0],
+        "max": numbers[-1],
+        "mean": mean,
+        "median": median,
+        "stddev": stddev,
+        "histogram": histogram(numbers[0], numbers[-1], n, partial(bisect.bisect_left, numbers)),
+    }
 
 
 def _moments(numbers: list, shift) -> tuple[float, float]:

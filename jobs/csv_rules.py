@@ -1,10 +1,12 @@
 """What both csv_profile engines agree on: what counts as a number, how many top values, how long."""
 
 import heapq
+import math
 import re
 import sys
 
 TOP_VALUES = 5
+HISTOGRAM_BINS = 10
 MAX_VALUE_CHARS = 100  # for values and column names alike
 #: The widest CSV profiled. A profile is a table to read, one row per column: a thousand rows is
 #: already more than anyone reads, and data wider than that (one-hot matrices, genomics) wants other
@@ -50,3 +52,15 @@ def too_many_columns(found: int) -> str:
         f"The CSV file has {found:,} columns; Jobdeck profiles files of at most {MAX_COLUMNS:,} "
         "columns. Split it, or keep the columns you need."
     )
+
+
+def histogram(low, high, n: int, count_below) -> dict:
+    """``HISTOGRAM_BINS`` equal-width bins from ``low`` to ``high``, each [edge, next edge) and the
+    last closed: ``{"edges", "counts"}``. ``count_below(edge)`` is how many values are below an edge
+    (a search in the engine's sorted values). One bin when all values are equal."""
+    width = (high - low) / HISTOGRAM_BINS
+    if not width or not math.isfinite(width):
+        return {"edges": [low, high], "counts": [n]}
+    edges = [low + width * i for i in range(HISTOGRAM_BINS)] + [high]
+    below = [0, *(count_below(edge) for edge in edges[1:-1]), n]
+    return {"edges": edges, "counts": [b - a for a, b in zip(below, below[1:], strict=False)]}

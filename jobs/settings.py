@@ -21,6 +21,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY")
 ADMIN_USER = os.environ.get("JOBDECK_ADMIN_USER", "")
 ADMIN_PASSWORD = os.environ.get("JOBDECK_ADMIN_PASSWORD", "")
 API_TOKEN = os.environ.get("JOBDECK_API_TOKEN", "")
+# The read-only operator of /admin/ and /rq/, and the token Prometheus may scrape /metrics with.
+VIEWER_USER = os.environ.get("JOBDECK_VIEWER_USER", "")
+VIEWER_PASSWORD = os.environ.get("JOBDECK_VIEWER_PASSWORD", "")
+METRICS_TOKEN = os.environ.get("JOBDECK_METRICS_TOKEN", "")
 # Sign-in through an SSO proxy's trusted header (webapp/sso.py): off unless both are set.
 SSO_HEADER = os.environ.get("JOBDECK_SSO_HEADER", "")
 SSO_PROXIES = os.environ.get("JOBDECK_SSO_PROXIES", "")

@@ -13,6 +13,7 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from jobs.redis_scripts import ACQUIRE_CLEANING_LOCK
+from jobs.rollup_hooks import record_abandoned
 
 CLEAN_LOCK_SECONDS = 30
 STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock held this long lost its holder
@@ -39,7 +40,8 @@ def clean_started(connection, queue_name: str) -> bool:
         return False
     queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
     try:
-        StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer).cleanup()
+        registry = StartedJobRegistry(queue_name, connection=connection, serializer=JSONSerializer)
+        registry.cleanup(exception_handlers=[record_abandoned])  # the rollups count what it fails
     finally:
         queue.release_maintenance_lock()
     return True

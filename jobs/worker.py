@@ -12,6 +12,11 @@ RQ's forking worker, with what it lacks for Jobdeck's promises (docs/reliability
 * Redis outages: RQ's worker quits on some Redis errors (a socket timeout anywhere, a refused
   connection outside its dequeue loop) and backs off up to a minute between reconnects. Here it
   waits for Redis, trying again every ``REDIS_RETRY`` s, and goes on where it was.
+
+And the operator console's hooks, each a mixin of its own module: ``RecordsRollups``
+(jobs/rollup_hooks.py: every ended job, and a lost worker's job that RQ's cleanup fails, is added to
+the rollups), ``SkipsPausedQueues`` (jobs/queue_pause.py: paused queues are not dequeued from) and
+``ReportsRss`` (jobs/worker_memory.py: the heartbeat carries the worker's RSS).
 """
 
 import contextlib
@@ -29,8 +34,11 @@ from rq.command import handle_stop_job_command
 
 from jobs import liveness
 from jobs.joblog import append_line
+from jobs.queue_pause import SkipsPausedQueues
+from jobs.rollup_hooks import RecordsRollups
 from jobs.started_cleanup import in_grace
 from jobs.worker_hooks import JobdeckHooks
+from jobs.worker_memory import ReportsRss
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +104,8 @@ def signals_for_main_thread_only():
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-class JobdeckWorker(JobdeckHooks, Worker):  # the hooks: history, pre-import, bookkeeping
+# JobdeckHooks: history, pre-import, bookkeeping; then the console's rollups, paused queues, RSS
+class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss, Worker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.job_monitoring_interval = min(self.job_monitoring_interval, liveness.RENEW_EVERY)

@@ -24,7 +24,10 @@ import time
 from rq import SimpleWorker
 
 from jobs import history_index, runner
+from jobs.queue_pause import SkipsPausedQueues
 from jobs.registry import TASKS
+from jobs.rollup_hooks import RecordsRollups
+from jobs.worker_memory import ReportsRss
 
 #: seconds between two of RQ's between-jobs heartbeats or suspension checks
 BOOKKEEPING_EVERY = 1.0
@@ -81,7 +84,7 @@ class StopRequested(Exception):
     """The job was stopped (its owner or the admin asked) while it ran in the worker's process."""
 
 
-class InProcessWorker(JobdeckHooks, SimpleWorker):
+class InProcessWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss, SimpleWorker):
     """RQ's non-forking worker with Jobdeck's hooks. Timeouts work as in RQ (SIGALRM in the main
     thread); a stop command, which RQ's SimpleWorker ignores (it has no horse to kill), interrupts
     the running task with ``StopRequested``, and RQ records the job as stopped."""

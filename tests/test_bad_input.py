@@ -28,6 +28,7 @@ from jobs.errors import TaskInputError
 from jobs.queue_names import QUEUE_NAMES
 from jobs.registry import TASKS
 from jobs.runner import load_task_module
+from jobs.validators import parse_decimal
 from jobs.why_work import MEASURING_KEY
 from tests.helpers import job_id_from
 from webapp.start_time import MAX_AHEAD, MAX_AHEAD_MINUTES, MAX_AHEAD_SECONDS
@@ -596,7 +597,7 @@ def countdown_body_ok(body: dict) -> bool | None:
     params = body.get("params", {})
     if not isinstance(params, dict):
         return False
-    seconds = params.get("seconds")
+    seconds = parse_decimal(params.get("seconds"))  # the tasks' rule: an int, or a string of digits
     return isinstance(seconds, int) and not isinstance(seconds, bool) and 1 <= seconds <= 3600
 
 

@@ -7,11 +7,13 @@ from flask import Flask
 
 from jobs import settings, webhooks
 from webapp import (
+    admin,
     admin_audit,
     admin_schedules,
     api,
     batch_api,
     batches,
+    charts,
     csrf,
     dashboard,
     downloads,
@@ -21,6 +23,7 @@ from webapp import (
     hsts,
     job_actions,
     job_pages,
+    metrics,
     proxies,
     ratelimit,
     redis_connection,
@@ -67,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
+    charts.init_app(app)
     for blueprint in (
         tasks.bp,
         job_pages.bp,
@@ -75,11 +79,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         health.bp,
         downloads.bp,
         share_links.bp,
+        metrics.bp,
     ):
         app.register_blueprint(blueprint)
+    csrf.protection.exempt(admin_schedules.bp)  # checked by the console's gate, after the role
     for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
     admin_audit.init_app(app)
+    admin.init_app(app, csrf.protection)
     return app

@@ -7,14 +7,14 @@ with a CSRF token, written to the audit log.
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from rq.cron import CronScheduler, get_cron_job_ids
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs import scheduling
 from webapp import audit, schedule_runs
-from webapp.identity import admin_configured, is_admin
+from webapp.admin.blueprint import operator_context, require_operator
 from webapp.job_view import from_job
 from webapp.redis_connection import get_redis
 
@@ -25,17 +25,9 @@ MAX_REASON = 200
 MAX_PAUSE = timedelta(days=365)
 
 
-@bp.before_request
-def require_admin():
-    if not admin_configured():
-        abort(404)
-    if not is_admin():
-        return Response(
-            "Operator login required.",
-            401,
-            {"WWW-Authenticate": 'Basic realm="Jobdeck admin", charset="UTF-8"'},
-        )
-    return None
+# The console's gate: an operator's sign-in; the read-only viewer sees the page, any action is 403.
+bp.before_request(require_operator)
+bp.context_processor(operator_context)  # the console's navigation and "read-only" note
 
 
 def who() -> str:

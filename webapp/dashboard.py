@@ -24,7 +24,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import redis_url
 from webapp.errors import error_response
-from webapp.identity import admin_configured, is_admin
+from webapp.identity import ADMIN, admin_configured, operator_role
 
 PREFIX = "/rq"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -115,6 +115,16 @@ def upstream_interpolates_unescaped() -> bool:
     return "<%= d.description %>" in source
 
 
+CONSOLE_LINK = (
+    '<li class="nav-item"><a href="/admin/" class="nav-link" id="jobdeck-console">Jobdeck console</a></li>'
+)
+
+
+def link_to_console(source: str) -> str:
+    """rq-dashboard's navigation, with a link to the operator console (/admin/) after its own tabs."""
+    return source.replace("</ul>", CONSOLE_LINK + "</ul>", 1)
+
+
 class EscapingLoader(BaseLoader):
     """The app's template loader, with rq-dashboard's templates passed through escape_interpolations."""
 
@@ -125,6 +135,8 @@ class EscapingLoader(BaseLoader):
         source, filename, uptodate = self.inner.get_source(environment, template)
         if template.startswith("rq_dashboard/"):
             source = escape_interpolations(source)
+        if template == "rq_dashboard/navbar.html":
+            source = link_to_console(source)
         return source, filename, uptodate
 
     def list_templates(self):
@@ -169,12 +181,13 @@ def guard_dashboard():
         if current_app.debug:
             return None
         abort(404)
-    if not is_admin():
+    role = operator_role()
+    if role is None:
         return Response(
             "Admin login required.", 401, {"WWW-Authenticate": 'Basic realm="Jobdeck admin", charset="UTF-8"'}
         )
     unsafe = request.method not in SAFE_METHODS or request.endpoint in CHANGES_STATE_ON_GET
-    if unsafe and not _same_origin():
+    if unsafe and (role != ADMIN or not _same_origin()):  # the viewer only looks
         abort(403)
     return None
 

@@ -1,4 +1,6 @@
-"""Who is asking: an anonymous owner id kept in the signed session, and the admin (basic auth)."""
+"""Who is asking: an anonymous owner id kept in the signed session, and the operators: the admin
+(basic auth, or the trusted SSO proxy), who may do everything, and the read-only viewer (basic
+auth), who may look at /admin/ and /rq/."""
 
 import hmac
 import uuid
@@ -6,6 +8,9 @@ import uuid
 from flask import current_app, request, session
 
 from webapp import sso
+
+ADMIN = "admin"
+VIEWER = "viewer"
 
 
 def owner_id(create: bool = False) -> str | None:
@@ -21,19 +26,34 @@ def admin_configured() -> bool:
     return bool(current_app.config.get("ADMIN_USER") and current_app.config.get("ADMIN_PASSWORD"))
 
 
-def is_admin() -> bool:
-    """True when the request carries the admin's basic-auth pair (compared in constant time), or
-    comes through the trusted SSO proxy for a user it names as an admin (``webapp/sso.py``)."""
-    if sso.is_sso_admin():
-        return True
+def _pair_matches(user_key: str, password_key: str) -> bool:
+    """The request's basic-auth pair against a configured one (compared in constant time)."""
+    config = current_app.config
+    user, password = config.get(user_key), config.get(password_key)
     auth = request.authorization
-    if not admin_configured() or auth is None or auth.type != "basic":
+    if not (user and password) or auth is None or auth.type != "basic":
         return False
-    user_ok = hmac.compare_digest((auth.username or "").encode(), current_app.config["ADMIN_USER"].encode())
-    password_ok = hmac.compare_digest(
-        (auth.password or "").encode(), current_app.config["ADMIN_PASSWORD"].encode()
-    )
+    user_ok = hmac.compare_digest((auth.username or "").encode(), user.encode())
+    password_ok = hmac.compare_digest((auth.password or "").encode(), password.encode())
     return user_ok and password_ok
+
+
+def is_admin() -> bool:
+    """True when the request carries the admin's basic-auth pair, or comes through the trusted SSO
+    proxy for a user it names as an admin (``webapp/sso.py``)."""
+    return sso.is_sso_admin() or _pair_matches("ADMIN_USER", "ADMIN_PASSWORD")
+
+
+def is_viewer() -> bool:
+    """True when the request carries the read-only operator's pair (``VIEWER_USER``)."""
+    return _pair_matches("VIEWER_USER", "VIEWER_PASSWORD")
+
+
+def operator_role() -> str | None:
+    """ADMIN, VIEWER or None."""
+    if is_admin():
+        return ADMIN
+    return VIEWER if is_viewer() else None
 
 
 def admin_name() -> str | None:
@@ -42,6 +62,14 @@ def admin_name() -> str | None:
         return None
     auth = request.authorization
     return sso.sso_user() or (auth.username if auth is not None else None)
+
+
+def operator_name() -> str:
+    """Who the audit log names for this request (an operator's name, or their role)."""
+    auth = request.authorization
+    return (
+        admin_name() or (auth.username if auth and auth.username else None) or operator_role() or "anonymous"
+    )
 
 
 def can_manage(job_owner: str | None) -> bool:

@@ -4,7 +4,7 @@ import time
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 
-from jobs import statuses
+from jobs import queue_pause, statuses
 from jobs.registry import TASKS
 from webapp import history, lost_workers, webhook_view
 from webapp.identity import can_manage, is_admin, owner_id
@@ -29,6 +29,7 @@ def show(job_id: str):
     view.insights = insights(job, view.status, place)
     view.log = log
     manager = can_manage(view.owner)
+    waiting = view.status in (statuses.QUEUED, statuses.SCHEDULED)
     return render_template(
         "job.html",
         job=view,
@@ -38,6 +39,7 @@ def show(job_id: str):
         share_link=current_link(job.id) if manager else None,
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
         webhook=webhook_view.for_job(job),
+        pause=queue_pause.notice_for(get_redis(), job.origin) if waiting else None,
     )
 
 

@@ -9,14 +9,13 @@ with the right password: guessing stops at 5 a minute per address and per name i
 a second. Each failure is logged and recorded in the audit log (``webapp/audit.py``).
 """
 
-import hmac
 import logging
 
 from flask import current_app, request
 
 from webapp import audit
 from webapp.errors import error_response
-from webapp.identity import admin_configured, is_admin
+from webapp.identity import admin_configured, operator_role
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +37,7 @@ def _redis():
 
 def known_pair(auth) -> bool:
     """The admin's pair, or the read-only viewer's where one is configured (``VIEWER_USER``)."""
-    if is_admin():
-        return True
-    user, password = current_app.config.get("VIEWER_USER"), current_app.config.get("VIEWER_PASSWORD")
-    if not (user and password):
-        return False
-    user_ok = hmac.compare_digest((auth.username or "").encode(), user.encode())
-    return hmac.compare_digest((auth.password or "").encode(), password.encode()) and user_ok
+    return operator_role() is not None
 
 
 def check_basic_auth():

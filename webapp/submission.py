@@ -10,7 +10,7 @@ from rq.job import Job
 
 from jobs.queue_names import IN_PROCESS_QUEUE, QUEUE_NAMES
 from jobs.registry import TaskSpec
-from webapp import durable_submit, history
+from webapp import durable_submit, history, search_index
 from webapp.redis_connection import get_queue, get_redis
 
 RUNNER = "jobs.runner.execute"
@@ -76,6 +76,7 @@ def enqueue_task(
             options["timeout"] = options.pop("job_timeout")  # enqueue_call's name for it
             job = queue.enqueue_call(RUNNER, **options, pipeline=pipe)
         history.add(pipe, owner, job_id, spec.name, time.time(), ttl=config["FAILURE_TTL"])
+        search_index.add(pipe, job_id, spec.name, params, time.time(), ttl=config["FAILURE_TTL"])
         pipe.execute()
     if config.get("DURABLE_SUBMIT"):
         durable_submit.wait_durable(connection)

@@ -1,0 +1,145 @@
+"""Pausing work: all workers through RQ's own suspension, or one queue through a queue class.
+
+* All workers: ``rq.suspension.suspend`` (what ``rq suspend --duration`` does), with a TTL when the
+  pause has an end, so it lifts by itself; the reason and end are kept beside it in
+  ``jobdeck:pause:all`` with the same TTL.
+* One queue: ``jobdeck:pause:queue:<name>`` (reason and end, expiring at the end).
+  ``PausableQueue.dequeue_any`` (RQ's public class method that every worker dequeues through; the
+  Jobdeck worker uses this queue class) leaves paused queues out, reading them at most once a
+  second. A worker already blocked waiting on a queue when it is paused (or that read the pauses
+  within that second) can still take one job from it; a resumed queue is listened to again within
+  the worker's dequeue timeout (``--worker-ttl`` - 15 s).
+"""
+
+import json
+import time
+from dataclasses import dataclass
+
+from rq import Queue
+from rq.exceptions import DequeueTimeout
+from rq.suspension import WORKERS_SUSPENDED, resume, suspend
+
+ALL_KEY = "jobdeck:pause:all"
+#: how long a worker whose every queue is paused waits before it looks again
+PAUSED_POLL_SECONDS = 5
+REASON_LIMIT = 200
+#: how long a worker trusts what it last read of the queue pauses (it dequeues once per job)
+PAUSES_CACHE_SECONDS = 1.0
+_seen: dict = {}  # queue names -> (monotonic time read, names paused)
+
+
+def queue_key(name: str) -> str:
+    return f"jobdeck:pause:queue:{name}"
+
+
+@dataclass(frozen=True)
+class Pause:
+    scope: str  # "all" or a queue name
+    reason: str
+    until: float | None  # None: until resumed by hand
+    by: str = ""
+
+
+def _decode(scope: str, raw) -> Pause | None:
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        return Pause(scope, str(data.get("reason", "")), data.get("until"), str(data.get("by", "")))
+    except (ValueError, AttributeError):
+        return Pause(scope, "", None)
+
+
+def _write(connection, key: str, pause: Pause, pipe) -> None:
+    value = json.dumps({"reason": pause.reason[:REASON_LIMIT], "until": pause.until, "by": pause.by})
+    if pause.until is None:
+        pipe.set(key, value)
+    else:
+        pipe.set(key, value, exat=int(pause.until) + 1)
+
+
+def pause_all(connection, reason: str, until: float | None, by: str = "") -> Pause:
+    """Suspend every worker (RQ's suspension), lifting by itself at ``until`` when given."""
+    pause = Pause("all", reason, until, by)
+    ttl = None if until is None else max(1, int(until - time.time()) + 1)
+    suspend(connection, ttl)
+    with connection.pipeline() as pipe:
+        _write(connection, ALL_KEY, pause, pipe)
+        pipe.execute()
+    return pause
+
+
+def resume_all(connection) -> None:
+    resume(connection)
+    connection.delete(ALL_KEY)
+
+
+def pause_queue(connection, name: str, reason: str, until: float | None, by: str = "") -> Pause:
+    pause = Pause(name, reason, until, by)
+    with connection.pipeline() as pipe:
+        _write(connection, queue_key(name), pause, pipe)
+        pipe.execute()
+    _seen.clear()  # this process sees its own change at once
+    return pause
+
+
+def resume_queue(connection, name: str) -> None:
+    connection.delete(queue_key(name))
+    _seen.clear()
+
+
+def current(connection, queue_names) -> dict[str, Pause]:
+    """Pauses in force: "all" (while RQ's suspension key is set) and each paused queue: one MGET."""
+    names = list(queue_names)
+    suspended, raw_all, *raw_queues = connection.mget(
+        [WORKERS_SUSPENDED, ALL_KEY, *(queue_key(n) for n in names)]
+    )
+    found = {}
+    if suspended is not None:
+        found["all"] = _decode("all", raw_all) or Pause("all", "", None)
+    for name, raw in zip(names, raw_queues, strict=True):
+        pause = _decode(name, raw)
+        if pause:
+            found[name] = pause
+    return found
+
+
+def notice_for(connection, queue_name: str) -> Pause | None:
+    """The pause that holds a job of ``queue_name`` back (all workers first), or None."""
+    pauses = current(connection, [queue_name])
+    return pauses.get("all") or pauses.get(queue_name)
+
+
+def paused_queues(connection, names: tuple) -> set:
+    """Which of ``names`` are paused: one MGET, at most once per PAUSES_CACHE_SECONDS."""
+    now = time.monotonic()
+    seen = _seen.get(names)
+    if seen is None or now - seen[0] > PAUSES_CACHE_SECONDS:
+        found = connection.mget([queue_key(n) for n in names]) if names else []
+        seen = _seen[names] = (now, {n for n, raw in zip(names, found, strict=True) if raw is not None})
+    return seen[1]
+
+
+class PausableQueue(Queue):
+    """RQ's queue, whose ``dequeue_any`` skips paused queues."""
+
+    @classmethod
+    def dequeue_any(cls, queues, timeout, connection, *args, **kwargs):
+        paused = paused_queues(connection, tuple(q.name for q in queues))
+        open_queues = [q for q in queues if q.name not in paused]
+        if not open_queues:
+            if timeout is None:  # burst mode: nothing to take now
+                return None
+            time.sleep(min(timeout, PAUSED_POLL_SECONDS))
+            raise DequeueTimeout(timeout, [q.key for q in queues])
+        return super().dequeue_any(open_queues, timeout, connection, *args, **kwargs)
+
+
+class SkipsPausedQueues:
+    """Worker mixin: its queues are PausableQueues (by name, so RQ builds them with the worker's
+    serializer; ``rq worker`` hands over plain Queues)."""
+
+    def __init__(self, queues, *args, **kwargs):
+        queues = [queues] if isinstance(queues, str | Queue) else queues
+        kwargs["queue_class"] = PausableQueue
+        super().__init__([q if isinstance(q, str) else q.name for q in queues], *args, **kwargs)

@@ -1,0 +1,77 @@
+"""Pause: all workers through RQ's suspension, one queue through the Jobdeck worker's queue class;
+the pause and its reason on the console and on a waiting job's page; warm shutdown of a worker."""
+
+import time
+
+import pytest
+from rq.job import Job
+
+from jobs import queue_pause
+from scripts.processes import wait_until
+from tests.console_helpers import ADMIN, CONSOLE_CONFIG, enqueue, run_worker
+from webapp import create_app
+
+
+@pytest.fixture
+def app(redis_url):
+    return create_app({**CONSOLE_CONFIG, "REDIS_URL": redis_url})
+
+
+def status(connection, job_id: str) -> str:
+    return Job.fetch(job_id, connection=connection).get_status().value
+
+
+def test_a_paused_queue_is_skipped_until_resumed(app, client, connection):
+    client.post("/admin/pause", data={"scope": "low", "reason": "maintenance"}, headers=ADMIN)
+    low = enqueue(app, "primes", {"limit": 100})  # primes run on "low"
+    other = enqueue(app, "countdown", {"seconds": 1}, priority="high")
+    connection.lpush("never", "x")  # (unrelated keys do not matter)
+    run_worker(app)
+    assert status(connection, low) == "queued"
+    assert status(connection, other) == "finished"
+    client.post("/admin/resume", data={"scope": "low"}, headers=ADMIN)
+    run_worker(app)
+    assert status(connection, low) == "finished"
+
+
+def test_the_waiting_jobs_page_says_why_and_until_when(app, client, connection):
+    until = time.time() + 3600
+    queue_pause.pause_queue(connection, "low", "maintenance", until)
+    job_id = enqueue(app, "primes", {"limit": 100})
+    page = client.get(f"/jobs/{job_id}", headers=ADMIN).get_data(as_text=True)
+    assert "Queue low is paused until" in page and ": maintenance." in page
+    queue_pause.resume_queue(connection, "low")
+    queue_pause.pause_all(connection, "deploy", None)
+    page = client.get(f"/jobs/{job_id}", headers=ADMIN).get_data(as_text=True)
+    assert "Work is paused for now: deploy." in page
+    queue_pause.resume_all(connection)
+    assert 'id="job-pause"' not in client.get(f"/jobs/{job_id}", headers=ADMIN).get_data(as_text=True)
+
+
+def test_a_pause_with_an_end_lifts_by_itself(connection):
+    queue_pause.pause_all(connection, "short", time.time() + 1)
+    queue_pause.pause_queue(connection, "low", "short", time.time() + 1)
+    assert set(queue_pause.current(connection, ["low"])) == {"all", "low"}
+    wait_until(lambda: not queue_pause.current(connection, ["low"]), timeout=5, message="the pause to end")
+
+
+def test_a_suspended_worker_takes_no_job(app, connection):
+    queue_pause.pause_all(connection, "deploy", None)
+    job_id = enqueue(app, "primes", {"limit": 100})
+    run_worker(app)  # a suspended burst worker stops at once
+    assert status(connection, job_id) == "queued"
+
+
+def test_warm_shutdown_from_the_workers_page(client, connection, worker):
+    def reported():  # the RSS comes with the worker's first heartbeat, just after it registers
+        text = client.get("/admin/workers", headers=ADMIN).get_data(as_text=True)
+        return text if "MiB" in text and "<td>idle</td>" in text else None
+
+    page = wait_until(reported, timeout=10, message="the worker's RSS")
+    name = next(line.split('"')[1] for line in page.splitlines() if "data-worker=" in line)
+    assert "<td>high, default, low</td>" in page
+    assert client.post(f"/admin/workers/{name}/shutdown", headers=ADMIN).status_code == 303
+    wait_until(lambda: worker.process.poll() is not None, timeout=20, message="the worker to stop")
+    audit = client.get("/admin/audit", headers=ADMIN).get_data(as_text=True)
+    assert f"warm shutdown of {name}" in audit
+    assert client.post("/admin/workers/nobody/shutdown", headers=ADMIN).status_code == 404
