@@ -198,6 +198,15 @@ def test_web_restart_loses_thread_work_but_not_rq_job(redis_url, connection, wor
         web.start()  # the restart
 
         wait_until(lambda: connection.get(key(runs["rq"], "done")), timeout=20, message="the RQ work")
+        # the work's last write comes just before the job returns; the worker then records the end
+        wait_until(
+            lambda: (
+                Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status().value
+                in ("finished", "failed")
+            ),
+            timeout=10,
+            message="the RQ job to end",
+        )
         job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
         assert job.get_status().value == "finished"
         # Give the thread's work twice its duration from the start: it never completes.
