@@ -14,8 +14,8 @@ current attempt; a worker that was frozen (SIGSTOP) or cut off past its deadline
 is refused, so a late result never lands next to its retry's.
 
 The deadlines are on Redis's clock. When Redis was away (down, hung) nobody could renew them, so
-a sweep that finds a gap since the previous one trusts no deadline for a grace period
-(jobs/lua/due_liveness.lua), and RQ's cleanup waits for it too (jobs/started_cleanup.py).
+a sweep that finds a gap since the previous one moves every deadline on by the gap
+(jobs/lua/due_liveness.lua), and RQ's cleanup waits a grace period (jobs/started_cleanup.py).
 """
 
 import logging
@@ -24,6 +24,7 @@ import os
 from rq.registry import StartedJobRegistry
 
 from jobs.joblog import append_line
+from jobs.orphan_sweep import POPPED_KEY
 from jobs.redis_scripts import (
     BEGIN_ATTEMPT,
     CLAIM_RESULT,
@@ -46,7 +47,7 @@ SWEEP_EVERY = 1.0  # seconds between sweeps, per worker
 DETECTION_BOUND = WINDOW + SWEEP_EVERY + 1
 #: a gap this long between any worker's sweeps means Redis (or every worker) was away
 SWEEP_GAP = 3.0
-GRACE = WINDOW + 2 * RENEW_EVERY  # time for every live worker to renew after such a gap
+GRACE = WINDOW  # RQ's cleanup waits this long after such a gap: every live worker renews meanwhile
 CLAIM_HOLD = 60  # seconds RQ's started entry is kept while an outcome is written
 LOST_LOG_TTL = 7 * 24 * 3600
 
@@ -71,7 +72,7 @@ def begin(connection, job, token: str, worker_name: str) -> None:
     """An attempt starts: its fence and its first deadline (in the worker's main process)."""
     keep = max(job.timeout or 0, 0) + 3600
     BEGIN_ATTEMPT(
-        keys=[fence_key(job.id), LIVENESS_KEY],
+        keys=[fence_key(job.id), LIVENESS_KEY, POPPED_KEY],
         args=[job.id, token, job.origin, worker_name, _ms(WINDOW), int(keep)],
         client=connection,
     )
@@ -105,14 +106,13 @@ def sweep(connection, queue_names) -> list[str]:
     """
     started = [_started_key(name) for name in queue_names]
     reply = DUE_LIVENESS(
-        keys=[LIVENESS_KEY, SWEPT_KEY, GRACE_KEY, *started],
+        keys=[LIVENESS_KEY, SWEPT_KEY, GRACE_KEY, POPPED_KEY, *started],
         args=[_ms(SWEEP_GAP), _ms(GRACE), SWEEP_BATCH],
         client=connection,
     )
     grace, expired, due = reply[0], reply[1 : 1 + len(started)], reply[1 + len(started) :]
-    if grace:
-        return []
-    to_clean = {name for name, count in zip(queue_names, expired, strict=True) if count}
+    # RQ's expired entries wait for the grace; Jobdeck's deadlines were moved on by the gap
+    to_clean = {name for name, count in zip(queue_names, expired, strict=True) if count and not grace}
     declared = []
     if due:
         job_ids = [job_id.decode() for job_id in due]

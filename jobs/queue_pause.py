@@ -19,6 +19,8 @@ from rq import Queue
 from rq.exceptions import DequeueTimeout
 from rq.suspension import WORKERS_SUSPENDED, resume, suspend
 
+from jobs.orphan_sweep import RecordsPops
+
 ALL_KEY = "jobdeck:pause:all"
 #: how long a worker whose every queue is paused waits before it looks again
 PAUSED_POLL_SECONDS = 5
@@ -120,8 +122,8 @@ def paused_queues(connection, names: tuple) -> set:
     return seen[1]
 
 
-class PausableQueue(Queue):
-    """RQ's queue, whose ``dequeue_any`` skips paused queues."""
+class PausableQueue(RecordsPops, Queue):
+    """RQ's queue, whose ``dequeue_any`` skips paused queues (and whose pop is noted: RecordsPops)."""
 
     @classmethod
     def dequeue_any(cls, queues, timeout, connection, *args, **kwargs):

@@ -32,6 +32,11 @@ CLAIM_RESULT = _script("claim_result")
 END_ATTEMPT = _script("end_attempt")
 DUE_LIVENESS = _script("due_liveness")
 DECLARE_LOST = _script("declare_lost")
+# jobs popped but not yet registered, and orphans queued again (jobs/orphan_sweep.py)
+POP_JOB = _script("pop_job")
+NOTE_POP = _script("note_pop")
+CLAIM_POP = _script("claim_pop")
+DUE_ORPHANS = _script("due_orphans")
 
 
 def evalsha_in(pipe, script: Script, keys: list, args: list) -> None:

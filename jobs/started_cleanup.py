@@ -21,11 +21,20 @@ STALE_AFTER = 30  # a worker cleans its registries in milliseconds; a lock held 
 GRACE_KEY = "jobdeck:liveness:grace"
 
 
-def acquire_cleaning_lock(connection, queue_name: str) -> bool:
-    key = Queue(queue_name, connection=connection).registry_cleaning_key
+def take_lock(connection, key: str) -> bool:
+    """Take a lock for one worker's (or site process's) maintenance step, or take it over from a
+    holder seen holding it for STALE_AFTER s: such steps take milliseconds, so it was lost."""
     keys = [key, f"jobdeck:lock-seen:{key}"]
     args = [CLEAN_LOCK_SECONDS, STALE_AFTER, time.time()]
     return bool(ACQUIRE_CLEANING_LOCK(keys=keys, args=args, client=connection))
+
+
+def release_lock(connection, key: str) -> None:
+    connection.delete(key)
+
+
+def acquire_cleaning_lock(connection, queue_name: str) -> bool:
+    return take_lock(connection, Queue(queue_name, connection=connection).registry_cleaning_key)
 
 
 def in_grace(connection) -> bool:

@@ -32,7 +32,7 @@ import redis
 from rq import Worker
 from rq.command import handle_stop_job_command
 
-from jobs import liveness
+from jobs import liveness, orphan_sweep
 from jobs.joblog import append_line
 from jobs.queue_pause import SkipsPausedQueues
 from jobs.rollup_hooks import RecordsRollups
@@ -136,6 +136,7 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
         while not self._sweeping.wait(liveness.SWEEP_EVERY):
             try:
                 liveness.sweep(self.connection, names)
+                orphan_sweep.sweep(self.connection)
             except redis.exceptions.RedisError as error:
                 self.log.debug("Worker %s: liveness sweep skipped: %s", self.name, error)
             except Exception:  # the sweep must outlive any one bad job
@@ -151,6 +152,8 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
         return execution
 
     def execute_job(self, job, queue):
+        if not patiently(self, lambda: orphan_sweep.still_ours(self.connection, job)):
+            return  # queued again while this worker was frozen or cut off: another runs it
         try:
             super().execute_job(job, queue)
         finally:

@@ -103,6 +103,34 @@ def test_job_taken_off_its_queue_by_a_lost_worker_is_queued_again(
     assert any("was lost before starting it" in line for line in api(client, job_id)["log"])
 
 
+def test_a_lost_workers_popped_job_is_queued_again_by_the_workers_with_no_page_read(
+    client, connection, redis_url, tmp_path
+):
+    """A real worker process dies (SIGKILL) between taking a job off its queue and registering it.
+    Nobody reads any page: the workers' own orphan sweep puts the job back on its queue, and it
+    runs once."""
+    environ = {**os.environ, "JOBDECK_ORPHAN_GRACE": "2"}
+    job_id = submit(client, "fault_probe", {"seconds": 0})
+    dying = WorkerProcess(
+        redis_url,
+        extra_args=[*FAST, "-w", "tests.worker_dies_after_pop.DiesAfterPop"],
+        log=tmp_path / "dying.log",
+        environ=environ,
+    ).start()
+    wait_until(lambda: dying.process.poll() is not None, timeout=20, message="the worker to die")
+    assert status_in_redis(connection, job_id) == "queued"
+    assert connection.lpos("rq:queue:default", job_id) is None  # taken, and on no queue
+    worker = WorkerProcess(redis_url, extra_args=FAST, log=tmp_path / "worker.log", environ=environ).start()
+    try:
+        wait_until(lambda: status_in_redis(connection, job_id) == "finished", timeout=30)
+    finally:
+        worker.stop()
+    assert fault_probe.runs(connection, job_id) == {"attempt:1": 1}
+    log = [line.decode() for line in connection.lrange(f"jobdeck:log:{job_id}", 0, -1)]
+    assert sum("was lost before starting it" in line for line in log) == 1
+    assert api(client, job_id)["status"] == "finished"
+
+
 def test_one_look_finds_an_expired_entry_an_orphan_and_the_queue_position(client, connection):
     """``lost_workers.look``: the checks a queued job's page needs, in one script call, with the
     same answers as the separate reads (ZCOUNT, the orphan test, Job.get_position)."""

@@ -13,8 +13,10 @@ horse marks the job "started". A worker killed along the way leaves:
   RQ's cleanup itself, under the lock the workers take for it (a lock left behind by a worker killed
   while holding it is taken over once the site has seen it held for ``STALE_AFTER`` seconds).
 * an orphan (killed between the pop and registering): the job says "queued", is on no queue and
-  nothing would ever run or fail it. When the site sees that twice, ``ORPHAN_GRACE`` seconds apart,
-  it pushes the job back on its queue. It had not started, so nothing runs twice.
+  nothing would ever run or fail it. The workers' orphan sweep (jobs/orphan_sweep.py) queues it
+  again ``ORPHAN_GRACE`` seconds after the pop; the site, should it see that twice, ``ORPHAN_GRACE``
+  seconds apart, first, does the same through the same step. It had not started, so nothing runs
+  twice.
 
 Both checks, and the job's place in its queue that the page shows, are one Lua script
 (jobs/lua/look.lua), which ``job_reads.read_job`` sends in the same pipeline as the log read.
@@ -25,14 +27,10 @@ import time
 from dataclasses import dataclass
 
 import redis
-from rq import Queue
-from rq.executions import ExecutionRegistry
-from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
 
-from jobs import history_index, statuses
-from jobs.joblog import append_line
+from jobs import history_index, orphan_sweep, statuses
+from jobs.orphan_sweep import ORPHAN_GRACE
 from jobs.redis_scripts import LOOK
 from jobs.started_cleanup import (  # noqa: F401 (the site's names for them)
     CLEAN_LOCK_SECONDS,
@@ -42,8 +40,6 @@ from jobs.started_cleanup import (  # noqa: F401 (the site's names for them)
 )
 
 log = logging.getLogger(__name__)
-
-ORPHAN_GRACE = 15
 
 
 @dataclass(frozen=True)
@@ -64,24 +60,13 @@ class QueuePlace:
     ahead: int | None
 
 
-def queue_keys(queue_name: str) -> tuple[str, str, str]:
-    """The queue's list, its single-queue workers' in-flight list and its started registry."""
-    queue_key = Queue.redis_queue_namespace_prefix + queue_name
-    return (
-        queue_key,
-        IntermediateQueue.get_intermediate_queue_key(queue_key),
-        StartedJobRegistry.key_template.format(queue_name),
-    )
-
-
 def look_keys(job: Job) -> list[str]:
     """The KEYS of jobs/lua/look.lua for ``job``."""
-    execution_key = ExecutionRegistry.key_template.format(job.id)
-    return [job.key, execution_key, *queue_keys(job.origin), Queue.redis_queues_keys]
+    return orphan_sweep.look_keys(job.id, job.origin)
 
 
 def look_args(job: Job, requeue: bool = False) -> list:
-    return [job.id, time.time(), "1" if requeue else "0"]
+    return orphan_sweep.look_args(job.id, requeue)
 
 
 def as_look(reply) -> Look:
@@ -106,16 +91,7 @@ def requeue_orphan(connection, job: Job) -> bool:
     first = float(connection.get(sighting) or now)
     if now - first < ORPHAN_GRACE or not connection.delete(sighting):  # the DEL is the claim
         return False
-    if not LOOK(keys=look_keys(job), args=look_args(job, requeue=True), client=connection)[3]:
-        return False
-    log.warning("Job %s was taken off its queue by a worker that was lost; queued it again", job.id)
-    append_line(
-        connection,
-        job.id,
-        "WARNING The worker that took this job was lost before starting it; the job was queued again.",
-        ttl=job.failure_ttl or ORPHAN_GRACE * 20,
-    )
-    return True
+    return orphan_sweep.requeue(connection, job.id, job.origin, job.failure_ttl)
 
 
 def settle(job: Job) -> Job:

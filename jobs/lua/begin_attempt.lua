@@ -2,7 +2,10 @@
 -- it) and its liveness deadline, which the worker's main process then renews while it watches the
 -- work horse.
 --
+-- The job leaves the index of jobs popped but not yet registered (jobs/orphan_sweep.py).
+--
 -- KEYS[1] the job's fence hash (jobdeck:attempt:<job id>)  KEYS[2] the liveness sorted set
+-- KEYS[3] the popped index
 -- ARGV[1] job id  ARGV[2] token  ARGV[3] queue name  ARGV[4] worker name
 -- ARGV[5] liveness window (ms)  ARGV[6] how long the fence is kept (s)
 --
@@ -14,4 +17,5 @@ redis.call('HSET', KEYS[1], 'token', ARGV[2], 'state', 'running', 'queue', ARGV[
   'started', now)
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 1

@@ -7,6 +7,8 @@
 -- KEYS[1] the job's hash          KEYS[2] the job's executions (sorted set)
 -- KEYS[3] the job's queue (list)  KEYS[4] the queue's in-flight list  KEYS[5] its started registry
 -- KEYS[6] the set of all queue keys (rq:queues)
+-- KEYS[7] the index of jobs popped but not registered (jobs/orphan_sweep.py): a requeued orphan
+-- leaves it in the same step, so the worker that popped it, should it resume, does not run it
 -- ARGV[1] the job id  ARGV[2] the time now (Unix seconds)  ARGV[3] "1" to requeue an orphan, else "0"
 --
 -- Returns {expired, orphaned, position, requeued}: expired, orphaned and requeued are 0 or 1;
@@ -23,6 +25,7 @@ for _, execution in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if redis.call('ZSCORE', KEYS[5], ARGV[1] .. ':' .. execution) then return {expired, 0, -1, 0} end
 end
 if ARGV[3] ~= '1' then return {expired, 1, -1, 0} end
+redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('RPUSH', KEYS[3], ARGV[1])
 redis.call('SADD', KEYS[6], KEYS[3])
 return {expired, 1, -1, 1}
