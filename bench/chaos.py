@@ -53,7 +53,10 @@ class Run:
     pause: tuple[float, float] = (1.0, 3.0)  # between faults
     faults: Counter = field(default_factory=Counter)
     outage_seconds: list[float] = field(default_factory=list)
-    detections: list[float] = field(default_factory=list)
+    detections: list[float] = field(default_factory=list)  # from the kill (or freeze)
+    #: the same, counted from Redis's return when Redis was away between the kill and detection
+    detections_from_return: list[float] = field(default_factory=list)
+    redis_returns: list[float] = field(default_factory=list)  # when each outage ended (monotonic)
     submitted: list[tuple[str, str]] = field(default_factory=list)  # (job id, task)
     submit_retries: int = 0
 
@@ -154,6 +157,7 @@ class Chaos:
         time.sleep(seconds)
         self.server.start()  # same port, same append-only file
         self._durable()
+        self.run.redis_returns.append(time.monotonic())
         self.run.outage_seconds.append(seconds)
 
     def inject(self, kind: str) -> None:
@@ -207,6 +211,7 @@ class Chaos:
             self.server.process.send_signal(signal.SIGSTOP)
             time.sleep(self.rng.uniform(1.0, 4.0))
             self.server.process.send_signal(signal.SIGCONT)
+            self.run.redis_returns.append(time.monotonic())
         elif kind == "web-restart":
             self.web.stop()
             self.web.start()
@@ -227,7 +232,10 @@ class Chaos:
                     with self.lock:
                         self.watch.remove(item)
                     if given_up and token:
-                        self.run.detections.append(time.monotonic() - at)
+                        now = time.monotonic()
+                        back = max((r for r in self.run.redis_returns if at < r <= now), default=at)
+                        self.run.detections.append(now - at)
+                        self.run.detections_from_return.append(now - back)
 
     def go(self) -> dict:
         started = time.monotonic()
@@ -290,7 +298,7 @@ class Chaos:
 
     def classify(self, states: dict[str, str]) -> dict:
         final = Counter()
-        duplicates = retried = refused = 0
+        duplicates = retried = refused = requeued = 0
         for job_id, task in self.run.submitted:
             state = states[job_id]
             if state == "missing":
@@ -314,7 +322,14 @@ class Chaos:
                 retried += len(ran) > 1
             lines = self.connection.lrange(f"jobdeck:log:{job_id}", 0, -1)
             refused += any(b"refused" in line for line in lines)
-        return {"final": final, "duplicates": duplicates, "retried": retried, "refused": refused}
+            requeued += any(b"was lost before starting it" in line for line in lines)
+        return {
+            "final": final,
+            "duplicates": duplicates,
+            "retried": retried,
+            "refused": refused,
+            "requeued": requeued,
+        }
 
     def stop(self) -> None:
         self.cluster.stop()
@@ -345,13 +360,18 @@ def table(run: Run, result: dict) -> str:
         f"duplicate runs (an attempt run twice): {result['duplicates']}",
         f"jobs run again as their retry:         {result['retried']}",
         f"late results refused:                  {result['refused']}",
+        f"popped by a lost worker, queued again: {result['requeued']}",
         f"submissions tried again:               {run.submit_retries}",
     ]
     if detections:
-        lines.append(
+        spanned = sum(a != b for a, b in zip(detections, run.detections_from_return, strict=True))
+        lines += [
             f"detection (kill or freeze to given up on): p50 {statistics.median(detections):.2f} s, "
-            f"max {max(detections):.2f} s over {len(detections)}"
-        )
+            f"max {max(detections):.2f} s over {len(detections)}",
+            f"  the same from Redis's return where it was away meanwhile ({spanned} of them): p50 "
+            f"{statistics.median(run.detections_from_return):.2f} s, "
+            f"max {max(run.detections_from_return):.2f} s",
+        ]
     if run.outage_seconds:
         lines.append(f"Redis outages (s): {', '.join(f'{s:.1f}' for s in run.outage_seconds)}")
     return "\n".join(lines)

@@ -5,6 +5,10 @@ Each round submits a fault probe (a task retried once when its worker is lost), 
 worker's horse runs it, kills that worker and starts a replacement, then polls Redis until the job
 has been given up on (its first attempt failed: the job is queued again or failed) and until its
 retry has started (the probe recorded attempt 2). Prints p50 and max of both, from the kill.
+
+``--outage S``: in each round Redis is killed while the job runs, restarted S seconds later (from
+its append-only file), and the worker is killed as soon as Redis answers again: a death noticed
+right after an outage, when nobody could renew a deadline for S seconds.
 """
 
 import argparse
@@ -48,13 +52,31 @@ def given_up(cluster: Cluster, killed: dict[str, float], retried: set[str], time
     return found
 
 
-def measure(cluster: Cluster, kills: int, task: str = "fault_probe", seconds: int = 10) -> list[dict]:
+def outage(server: RedisServer, seconds: float) -> None:
+    """Redis killed, and restarted from its append-only file ``seconds`` later; back once it answers."""
+    server.process.kill()
+    server.process.wait()
+    time.sleep(seconds)
+    server.start()
+
+
+def measure(
+    cluster: Cluster,
+    kills: int,
+    task: str = "fault_probe",
+    seconds: int = 10,
+    server: RedisServer | None = None,
+    outage_seconds: float = 0,
+) -> list[dict]:
     """``kills`` rounds, each: a job starts, its worker is killed (with its horse and scheduler) and
-    replaced; the seconds until it was given up on and (fault probe) retried (``given_up``)."""
+    replaced; the seconds until it was given up on and (fault probe) retried (``given_up``). With
+    ``outage_seconds``, Redis is away that long just before each kill."""
     rounds = []
     for _ in range(kills):
         job_id = cluster.submit(task, {"seconds": seconds})
         worker = wait_running(cluster, job_id, probe=task == "fault_probe")
+        if outage_seconds:
+            outage(server, outage_seconds)
         killed = time.monotonic()
         cluster.replace(worker, "machine")
         rounds += given_up(cluster, {job_id: killed}, {job_id} if task == "fault_probe" else set()).values()
@@ -74,13 +96,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.detection", description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20, help="workers killed, one per round (default 20)")
     parser.add_argument("--workers", type=int, default=3, help="workers running (default 3)")
+    parser.add_argument(
+        "--outage", type=float, default=0, help="Redis away this many seconds just before each kill"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="jobdeck-detection-") as tmp:
         server = RedisServer(Path(tmp) / "redis", appendonly=True).start()
         cluster = Cluster(server.url, Path(tmp), args.workers)
         try:
             started = time.monotonic()
-            rounds = measure(cluster, args.kills)
+            rounds = measure(cluster, args.kills, server=server, outage_seconds=args.outage)
         finally:
             cluster.stop()
             server.stop()
@@ -88,6 +113,7 @@ def main(argv=None) -> int:
     print(
         f"{args.kills} SIGKILLs of worker + horse + scheduler, {args.workers} workers, liveness window "
         f"{liveness.WINDOW:g} s, nobody viewing a page ({time.monotonic() - started:.0f} s)"
+        + (f", each just after a {args.outage:g} s Redis outage" if args.outage else "")
     )
     print(f"  job given up on (attempt 1 failed):  {summary(rounds, 'lost')}")
     print(f"  its retry started:                   {summary(rounds, 'retried')}")

@@ -132,7 +132,9 @@ def still_ours(connection, job) -> bool:
 
 def sweep(connection) -> list[str]:
     """Queue again the jobs popped more than ORPHAN_GRACE s ago and never registered. Returns them."""
-    due = DUE_ORPHANS(keys=[POPPED_KEY, GRACE_KEY], args=[int(ORPHAN_GRACE * 1000), SWEEP_BATCH], client=connection)
+    due = DUE_ORPHANS(
+        keys=[POPPED_KEY, GRACE_KEY], args=[int(ORPHAN_GRACE * 1000), SWEEP_BATCH], client=connection
+    )
     if not due or not take_lock(connection, LOCK_KEY):
         return []
     try:

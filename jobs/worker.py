@@ -136,7 +136,7 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
         while not self._sweeping.wait(liveness.SWEEP_EVERY):
             try:
                 liveness.sweep(self.connection, names)
-                orphan_sweep.sweep(self.connection)
+                orphan_sweep.sweep(self.connection, liveness.SWEPT_KEY, liveness.SWEEP_GAP)
             except redis.exceptions.RedisError as error:
                 self.log.debug("Worker %s: liveness sweep skipped: %s", self.name, error)
             except Exception:  # the sweep must outlive any one bad job
