@@ -58,3 +58,31 @@ def test_workers_live_through_a_1_s_redis_outage_and_jobs_and_commands_flow_afte
         cluster.stop()
         server.stop()
     print(f"\n{kind} 1 s: a new job finished {flowed:.2f} s after Redis returned")
+
+
+def test_after_a_5_s_outage_a_running_job_lives_on_and_a_worker_killed_at_once_is_retried_within_15_s(
+    tmp_path,
+):
+    """Redis away longer than the sweeps' normal gap: nobody could renew a deadline meanwhile.
+    The job whose worker lives on is not given up on; the job whose worker is killed as soon as
+    Redis is back is given up on and retried within the detection goal, counted from the kill."""
+    server = RedisServer(tmp_path / "redis", appendonly=True).start()
+    cluster = Cluster(server.url, tmp_path, 3)
+    connection = cluster.connection
+    connection.config_set("appendfsync", "always")
+    try:
+        living = cluster.submit("fault_probe", {"seconds": 10})
+        wait_running(cluster, living)
+        victim = cluster.submit("fault_probe", {"seconds": 10})
+        worker = wait_running(cluster, victim)
+        connection.connection_pool.disconnect()
+        outage(server, "down", 5)
+        cluster.replace(worker, "machine")
+        wait_until(lambda: "attempt:2" in runs(connection, victim), timeout=15, message="the retry")
+        wait_until(lambda: status(connection, living) == "finished", timeout=20, message="the living job")
+        assert runs(connection, living) == {"attempt:1": 1}
+        log = [line.decode() for line in connection.lrange(f"jobdeck:log:{living}", 0, -1)]
+        assert not any("declared lost" in line for line in log)
+    finally:
+        cluster.stop()
+        server.stop()
