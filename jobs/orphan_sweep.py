@@ -130,10 +130,15 @@ def still_ours(connection, job) -> bool:
     return ours
 
 
-def sweep(connection) -> list[str]:
-    """Queue again the jobs popped more than ORPHAN_GRACE s ago and never registered. Returns them."""
+def sweep(connection, swept_key: str, sweep_gap: float) -> list[str]:
+    """Queue again the jobs popped more than ORPHAN_GRACE s ago and never registered. Returns them.
+
+    ``swept_key`` and ``sweep_gap``: the liveness sweep's record of its last run and the longest
+    normal gap between runs (the orphan sweep waits until the liveness sweep has seen an outage)."""
     due = DUE_ORPHANS(
-        keys=[POPPED_KEY, GRACE_KEY], args=[int(ORPHAN_GRACE * 1000), SWEEP_BATCH], client=connection
+        keys=[POPPED_KEY, GRACE_KEY, swept_key],
+        args=[int(ORPHAN_GRACE * 1000), SWEEP_BATCH, int(sweep_gap * 1000)],
+        client=connection,
     )
     if not due or not take_lock(connection, LOCK_KEY):
         return []
