@@ -22,6 +22,7 @@ from webapp.batch_submission import add_to_batch, enqueue_batch
 from webapp.batch_view import BatchView, read_batch
 from webapp.identity import can_manage, owner_id
 from webapp.redis_connection import get_redis
+from webapp.upload_stream import store_upload
 
 bp = Blueprint("batches", __name__)
 
@@ -52,8 +53,8 @@ def submit(name: str):
     connection, ttl = get_redis(), current_app.config["FAILURE_TTL"]
     job_ids = [str(uuid.uuid4()) for _ in form.files.data]
 
-    def store_file(index: int, field_name: str, filename: str, data: bytes) -> dict:
-        return storage.put_upload(connection, job_ids[index], field_name, filename, data, ttl)
+    def store_file(index: int, field_name: str, upload) -> dict:
+        return store_upload(connection, job_ids[index], field_name, upload, ttl)
 
     items = form.to_items(store_file)
     try:

@@ -12,6 +12,7 @@ from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
 from webapp.task_forms import form_class
+from webapp.upload_stream import store_upload
 
 bp = Blueprint("tasks", __name__)
 
@@ -48,9 +49,8 @@ def submit(name: str):
         return render_template("task_form.html", spec=spec, form=form), 400
     job_id = str(uuid.uuid4())
 
-    def store_file(field_name: str, filename: str, data: bytes) -> dict:
-        ttl = current_app.config["FAILURE_TTL"]
-        return storage.put_upload(get_redis(), job_id, field_name, filename, data, ttl)
+    def store_file(field_name: str, upload) -> dict:
+        return store_upload(get_redis(), job_id, field_name, upload, current_app.config["FAILURE_TTL"])
 
     params = form.to_params(store_file)
     enqueue_task(
