@@ -230,7 +230,7 @@ def _column(series, name: str, exact_limit: int, pl) -> dict | None:
         return None  # numbers the Python engine must judge one by one
     if numbers is None:
         out["type"] = "text"
-        out.update(top=_top(values, pl), top_exact=True)
+        out.update(top=_top(values, out["distinct"], exact_limit, pl), top_exact=True)
         return out
     out["type"] = "integer" if numbers.dtype == pl.Int64 else "number"
     out.update(_numeric_stats(numbers, pl))
@@ -284,11 +284,18 @@ def _numeric_stats(numbers, pl) -> dict:
     }
 
 
-def _top(values, pl) -> list:
-    """The most frequent values, ties by value (as the Python engine orders them). Counted as runs
-    of the sorted values: a hash table of every distinct value (``value_counts``) takes several
-    times the column's memory when most values are different."""
-    runs = values.sort().rle().struct.unnest()  # "len", "value": in value order
-    least = runs["len"].top_k(TOP_VALUES).min()  # the few runs that can be in the top
-    top = runs.filter(pl.col("len") >= least).sort("len", descending=True, maintain_order=True)
-    return [[value[:MAX_VALUE_CHARS], n] for n, value in top.head(TOP_VALUES).iter_rows()]
+def _top(values, distinct: int, exact_limit: int, pl) -> list:
+    """The most frequent values, ties by value (as the Python engine orders them). Up to
+    ``exact_limit`` distinct values they are counted in a hash table (``value_counts``, the fastest);
+    past it, as runs of the sorted values, since a hash table of that many values takes several
+    times the column's memory."""
+    if distinct <= exact_limit:
+        counts = values.value_counts(name="len")
+    else:
+        counts = values.sort().rle().struct.unnest().rename({"value": values.name})
+    least = counts["len"].top_k(TOP_VALUES).min()  # the few rows that can be in the top
+    top = counts.filter(pl.col("len") >= least).sort(["len", values.name], descending=[True, False])
+    return [
+        [value[:MAX_VALUE_CHARS], n]
+        for value, n in top.select(values.name, "len").head(TOP_VALUES).iter_rows()
+    ]
