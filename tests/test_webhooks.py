@@ -17,6 +17,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import webhooks
 from jobs.webhook_delivery import read_attempts
+from jobs.webhook_job import DELIVER, DELIVERY_QUEUE, enqueue_deliveries
 from scripts.processes import ROOT, WorkerProcess, free_port, procfile_command, wait_until
 from tests.helpers import TEST_CONFIG, local_http_server
 from webapp import create_app
@@ -267,6 +268,17 @@ def test_the_procfile_worker_delivers_a_signed_webhook_after_the_jobs_end(
     ended_at = job.ended_at.replace(tzinfo=UTC).timestamp()
     assert job.get_status().value == "finished" and request["at"] >= ended_at
     print(f"webhook arrived {1000 * (request['at'] - ended_at):.0f} ms after the job's end")
+
+
+def test_a_delivery_goes_before_the_work_already_waiting_on_its_queue(client, connection, receiver):
+    waiting = client.post(
+        "/api/jobs", json={"task": "countdown", "params": {"seconds": 1}, "priority": "high"}
+    )
+    ended = submit(client, receiver.url + "/hook")
+    enqueue_deliveries(connection, [("job", ended, receiver.url + "/hook", "finished")], 60)
+    queued = [job_id.decode() for job_id in connection.lrange(f"rq:queue:{DELIVERY_QUEUE}", 0, -1)]
+    assert len(queued) == 2 and queued[1] == waiting.get_json()["id"]
+    assert Job.fetch(queued[0], connection=connection, serializer=JSONSerializer).func_name == DELIVER
 
 
 def test_canceling_a_batch_from_its_page_ends_it_and_sends_its_webhook(
