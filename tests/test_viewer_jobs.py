@@ -53,7 +53,7 @@ def test_every_job_action_refuses_the_viewer_with_403(app, client, connection, f
     owner, job_id = finished_job
     response = client.post(f"/jobs/{job_id}/{action}", headers=VIEWER)
     assert response.status_code == 403
-    assert "read-only operator may look at this job but not act on it" in response.get_data(as_text=True)
+    assert "The read-only operator may look but not act." in response.get_data(as_text=True)
     assert client.get(f"/api/jobs/{job_id}", headers=VIEWER).get_json()["status"] == "finished"
     assert not connection.exists(f"jobdeck:share:{job_id}")
     assert not connection.exists(f"jobdeck:retry:{job_id}")
@@ -97,3 +97,19 @@ def test_the_consoles_job_links_go_through_the_sign_in_at_the_sites_root(client,
     for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example", ""):
         answer = client.get("/operator", query_string={"next": elsewhere}, headers=ADMIN)
         assert answer.headers["Location"] == "/admin/", elsewhere
+
+
+def test_the_viewer_reads_a_batch_and_is_refused_its_actions(app, client, connection):
+    owner = app.test_client()
+    answer = owner.post("/api/batches", json={"task": "word_frequency", "items": [{"text": "a b"}] * 2})
+    batch_id = answer.get_json()["id"]
+    page = client.get(f"/batches/{batch_id}", headers=VIEWER)
+    assert page.status_code == 200 and "Cancel all not started" not in page.get_data(as_text=True)
+    assert client.get(f"/api/batches/{batch_id}", headers=VIEWER).get_json()["counts"]["queued"] == 2
+    for action in ("cancel", "stop", "retry"):
+        refused = client.post(f"/batches/{batch_id}/{action}", headers=VIEWER)
+        assert refused.status_code == 403, action
+    assert client.get(f"/api/batches/{batch_id}", headers=VIEWER).get_json()["counts"]["queued"] == 2
+    assert "Cancel all not started" in owner.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert app.test_client().get(f"/batches/{batch_id}").status_code == 404
+    assert app.test_client().post(f"/batches/{batch_id}/cancel").status_code == 404

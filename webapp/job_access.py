@@ -4,7 +4,8 @@
   operator (``JOBDECK_VIEWER_USER``), whom the console sends to any job's page (search results, a
   worker's current job, bulk and schedule runs).
 - Act (cancel, stop, retry, edit and resubmit, delete, share links, the form prefill): the owner and
-  the admin. The read-only operator is refused with 403 (``READ_ONLY``).
+  the admin. The read-only operator is refused with 403 (``identity.READ_ONLY``). Batches follow the same
+  rules (``webapp/batches.py``).
 
 Everyone else is told the job does not exist: the same 404 as for an id that never existed, so a
 stranger holding a job id learns nothing, not even that the job exists. Sharing goes through signed
@@ -12,8 +13,6 @@ links (``webapp/share_links.py``).
 """
 
 from webapp.identity import can_manage, is_viewer
-
-READ_ONLY = "The read-only operator may look at this job but not act on it."
 
 
 def job_owner(job) -> str | None:
@@ -36,9 +35,14 @@ def can_act(job) -> bool:
     return job is not None and can_manage(job_owner(job))
 
 
-def action_refusal(job) -> int | None:
-    """None when the asker may act on ``job``; else the status to refuse with: 403 for the
-    read-only operator (with ``READ_ONLY``), 404 for a missing job and for anyone else."""
-    if can_act(job):
+def owner_refusal(owner: str | None) -> int | None:
+    """None when the asker may act on what ``owner`` owns (a job, a batch); else the status to
+    refuse with: 403 for the read-only operator (with ``READ_ONLY``), 404 for anyone else."""
+    if can_manage(owner):
         return None
-    return 403 if can_read(job) else 404
+    return 403 if is_viewer() else 404
+
+
+def action_refusal(job) -> int | None:
+    """``owner_refusal`` for ``job``; 404 for a missing job."""
+    return 404 if job is None else owner_refusal(job_owner(job))

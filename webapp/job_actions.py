@@ -14,8 +14,8 @@ from jobs.joblog import log_key
 from jobs.registry import get_task
 from jobs.stop_requests import request_stop
 from webapp import history
-from webapp.identity import owner_id
-from webapp.job_access import READ_ONLY, action_refusal
+from webapp.identity import READ_ONLY, owner_id
+from webapp.job_access import action_refusal
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task

@@ -20,7 +20,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from webapp.api import job_body
 from webapp.downloads import file_response
 from webapp.errors import json_error
-from webapp.job_access import READ_ONLY, action_refusal
+from webapp.identity import READ_ONLY
+from webapp.job_access import action_refusal
 from webapp.job_insights import insights
 from webapp.job_reads import fetch_job, read_job
 from webapp.job_view import from_job

@@ -3,13 +3,12 @@ and for anything but a look, the admin's role and a CSRF token."""
 
 from flask import Blueprint, Response, abort, current_app, g, request
 
-from webapp.identity import ADMIN, VIEWER, admin_configured, operator_name, operator_role
+from webapp.identity import ADMIN, READ_ONLY, VIEWER, admin_configured, operator_name, operator_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOGIN_REQUIRED = "Operator login required."
-READ_ONLY = "The read-only operator may look but not act."
 CHALLENGE = 'Basic realm="Jobdeck admin", charset="UTF-8"'
 
 
