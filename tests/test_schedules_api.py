@@ -136,3 +136,9 @@ def test_the_openapi_document_describes_the_schedules_api(client):
         operation = paths[f"/api/schedules/{{name}}/{action}"]["post"]
         assert {"401", "403", "404"} <= set(operation["responses"]), action
     assert document["components"]["securitySchemes"]["operator"] == {"type": "http", "scheme": "basic"}
+
+
+def test_without_an_admin_login_configured_there_is_nothing_here(redis_url):
+    app = create_app({**CONSOLE_CONFIG, "ADMIN_USER": "", "ADMIN_PASSWORD": "", "REDIS_URL": redis_url})
+    answer = app.test_client().get("/api/schedules", headers=VIEWER)
+    assert answer.status_code == 404 and answer.get_json()["error"] == "There is nothing here."

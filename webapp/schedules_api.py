@@ -10,7 +10,7 @@ says and writes to the audit log is ``webapp/schedule_actions.py``'s, as on the 
 
 import json
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 
 from webapp import schedule_actions
 from webapp.admin.blueprint import CHALLENGE, SAFE_METHODS, operator_refusal, who
@@ -32,6 +32,8 @@ def operators_only():
     refusal = operator_refusal()
     if refusal is not None:
         status, message = refusal
+        if message is None:
+            abort(status)
         return json_error(status, message, {"WWW-Authenticate": CHALLENGE} if status == 401 else None)
     if request.method not in SAFE_METHODS and not request.is_json:
         return json_error(400, JSON_ONLY)

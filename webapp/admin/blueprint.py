@@ -16,12 +16,13 @@ def challenge() -> Response:
     return Response(LOGIN_REQUIRED, 401, {"WWW-Authenticate": CHALLENGE})
 
 
-def operator_refusal() -> tuple[int, str] | None:
+def operator_refusal() -> tuple[int, str | None] | None:
     """The console's rule, for its pages and its JSON alike: None when the request may go on, else
-    the status and message to refuse it with (404 while no admin login is configured, 401 without
-    an operator's sign-in, 403 for the viewer's actions). Notes the role in ``g.operator_role``."""
+    the status and message to refuse it with (404, the site's own message, while no admin login is
+    configured; 401 without an operator's sign-in; 403 for the viewer's actions). Notes the role in
+    ``g.operator_role``."""
     if not admin_configured():
-        return 404, "There is nothing here."
+        return 404, None
     role = operator_role()
     if role is None:
         return 401, LOGIN_REQUIRED
