@@ -37,6 +37,8 @@ POP_JOB = _script("pop_job")
 NOTE_POP = _script("note_pop")
 CLAIM_POP = _script("claim_pop")
 DUE_ORPHANS = _script("due_orphans")
+# a job taken from a queue paused meanwhile goes back to its front (jobs/queue_pause.py)
+REQUEUE_IF_PAUSED = _script("requeue_if_paused")
 
 
 def evalsha_in(pipe, script: Script, keys: list, args: list) -> None:
