@@ -86,7 +86,7 @@ def requeue_orphan(connection, job: Job) -> bool:
     enqueued = job.enqueued_at.timestamp() if job.enqueued_at else 0
     sighting = f"jobdeck:orphan:{job.id}:{enqueued}"  # a new enqueue starts a new grace period
     now = time.time()
-    if connection.set(sighting, now, nx=True, ex=ORPHAN_GRACE * 20):
+    if connection.set(sighting, now, nx=True, ex=int(ORPHAN_GRACE * 20)):
         return False
     first = float(connection.get(sighting) or now)
     if now - first < ORPHAN_GRACE or not connection.delete(sighting):  # the DEL is the claim
