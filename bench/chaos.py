@@ -10,7 +10,9 @@ own enqueue, and every tenth a ``primes`` job through the web API.
 
 It ends with a table: faults injected, jobs by final state, duplicate runs, detection times. A job
 is lost silently when its acknowledged id has vanished from Redis, and unsettled when it has not
-ended ``DETECTION_BOUND`` + 15 s after the last fault and the last queued job's start.
+ended ``DETECTION_BOUND`` + 15 s after the last fault and the last queued job's start. Detection
+is timed from the kill (or freeze) to the attempt given up on, and again from Redis's return when
+Redis was away in between (the deadlines then move on by the outage: docs/reliability.md).
 """
 
 import argparse
