@@ -307,7 +307,8 @@ class Chaos:
                 final["lost silently"] += 1
                 continue
             if state not in ENDED:
-                final[f"unsettled ({state})"] += 1
+                fence = self.connection.hget(liveness.fence_key(job_id), "state")  # how far it got
+                final[f"unsettled ({state}, attempt {(fence or b'none').decode()})"] += 1
                 continue
             if state == "failed":
                 try:
