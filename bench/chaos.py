@@ -371,7 +371,7 @@ def table(run: Run, result: dict) -> str:
         lines += [
             f"detection (kill or freeze to given up on): p50 {statistics.median(detections):.2f} s, "
             f"max {max(detections):.2f} s over {len(detections)}",
-            f"  the same from Redis's return where it was away meanwhile ({spanned} of them): p50 "
+            f"  from Redis's return instead where it was away meanwhile ({spanned} of them): p50 "
             f"{statistics.median(run.detections_from_return):.2f} s, "
             f"max {max(run.detections_from_return):.2f} s",
         ]
