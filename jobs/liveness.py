@@ -49,6 +49,7 @@ DETECTION_BOUND = WINDOW + SWEEP_EVERY + 1
 SWEEP_GAP = 3.0
 GRACE = WINDOW  # RQ's cleanup waits this long after such a gap: every live worker renews meanwhile
 CLAIM_HOLD = 60  # seconds RQ's started entry is kept while an outcome is written
+FINISH_WINDOW = 2 * WINDOW  # an attempt writing its outcome stays alive this long without renewal
 LOST_LOG_TTL = 7 * 24 * 3600
 
 LIVENESS_KEY = "jobdeck:liveness"
@@ -85,13 +86,16 @@ def renew(connection, job, token: str) -> int:
     """Push the attempt's deadline on: RENEWED; REFUSED when it is no longer the job's running
     attempt; STOP when renewed and a stop request was left for the job."""
     keys = [fence_key(job.id), LIVENESS_KEY, _started_key(job.origin), stop_key(job.id)]
-    return int(RENEW_LIVENESS(keys=keys, args=[job.id, token, _ms(WINDOW)], client=connection))
+    return int(
+        RENEW_LIVENESS(keys=keys, args=[job.id, token, _ms(WINDOW), _ms(FINISH_WINDOW)], client=connection)
+    )
 
 
 def claim(connection, job, token: str) -> bool:
     """May this attempt record its outcome? Atomic with respect to the sweep and RQ's cleanup."""
     keys = [fence_key(job.id), LIVENESS_KEY, _started_key(job.origin)]
-    return bool(CLAIM_RESULT(keys=keys, args=[job.id, token, CLAIM_HOLD], client=connection))
+    args = [job.id, token, CLAIM_HOLD, _ms(FINISH_WINDOW)]
+    return bool(CLAIM_RESULT(keys=keys, args=args, client=connection))
 
 
 def end(connection, job_id: str, token: str) -> None:
@@ -126,7 +130,8 @@ def sweep(connection, queue_names) -> list[str]:
             )
             if not found:
                 continue
-            token, worker, late_ms = found
+            token, worker, late_ms, state = found
+            window = FINISH_WINDOW if state == b"finishing" else WINDOW
             declared.append(job_id)
             to_clean.add(queue)
             log.warning("Job %s: worker %s stopped answering; declared lost", job_id, worker.decode())
@@ -134,7 +139,7 @@ def sweep(connection, queue_names) -> list[str]:
                 connection,
                 job_id,
                 f"WARNING The worker running this job ({worker.decode()}) stopped answering for "
-                f"{WINDOW + int(late_ms) / 1000:.1f} s; the job was declared lost.",
+                f"{window + int(late_ms) / 1000:.1f} s; the job was declared lost.",
                 ttl=LOST_LOG_TTL,
             )
     for queue in sorted(to_clean):

@@ -1,11 +1,13 @@
 -- An attempt asks to record its outcome (result, failure or retry). Granted only to the job's
--- current attempt while RQ still counts it as running; once granted the sweep leaves the job alone
--- (state "finishing", no liveness deadline) and RQ's started-registry entry is given a minute, so
--- neither the sweep nor RQ's cleanup can fail the job while the outcome is being written. A late
--- attempt (declared lost, then resumed) is refused: its outcome is never recorded.
+-- current attempt while RQ still counts it as running; once granted (state "finishing") its
+-- liveness deadline becomes the longer ARGV[4] ms and RQ's started-registry entry is given a
+-- minute, so neither the sweep nor RQ's cleanup fails the job while a live worker writes the
+-- outcome, and a worker killed meanwhile is still found. A late attempt (declared lost, then
+-- resumed) is refused: its outcome is never recorded.
 --
 -- KEYS[1] the job's fence hash  KEYS[2] the liveness sorted set  KEYS[3] the queue's started registry
 -- ARGV[1] job id  ARGV[2] token  ARGV[3] seconds the started-registry entry is kept while writing
+-- ARGV[4] liveness window while writing (ms)
 --
 -- Returns 1 when granted, 0 when refused.
 
@@ -16,5 +18,5 @@ if not redis.call('ZSCORE', KEYS[3], member) then return 0 end
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[3], 'XX', tonumber(t[1]) + tonumber(ARGV[3]), member)
 redis.call('HSET', KEYS[1], 'state', 'finishing')
-redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[4]), ARGV[1])
 return 1
