@@ -26,7 +26,7 @@ from rq import SimpleWorker
 from jobs import history_index, runner
 from jobs.queue_pause import SkipsPausedQueues
 from jobs.registry import TASKS
-from jobs.rollup_hooks import RecordsRollups
+from jobs.rollup_hooks import RecordsRollups, job_outcome
 from jobs.worker_memory import ReportsRss
 
 #: seconds between two of RQ's between-jobs heartbeats or suspension checks
@@ -75,9 +75,9 @@ class JobdeckHooks:
 
     def cleanup_execution(self, job, pipeline):
         super().cleanup_execution(job, pipeline)
-        status = job.get_status(refresh=False)
-        if status is not None:
-            history_index.on_job_end(pipeline, job, status.value)
+        outcome = job_outcome(job)  # a retried job stays in the active indexes
+        if outcome is not None:
+            history_index.on_job_end(pipeline, job, outcome)
 
 
 class StopRequested(Exception):
