@@ -13,10 +13,16 @@ RQ's forking worker, with what it lacks for Jobdeck's promises (docs/reliability
   connection outside its dequeue loop) and backs off up to a minute between reconnects. Here it
   waits for Redis, trying again every ``REDIS_RETRY`` s, and goes on where it was.
 
+None of this costs a round trip of its own per job: the fence and first deadline go in one
+transaction with RQ's preparation of the attempt, written before the fork (including what RQ would
+write from the work horse); the claim carries the heartbeat RQ writes as the execution ends; the
+idle state and the fence's end go together after the horse (docs/reliability.md).
+
 And the operator console's hooks, each a mixin of its own module: ``RecordsRollups``
-(jobs/rollup_hooks.py: every ended job, and a lost worker's job that RQ's cleanup fails, is added to
-the rollups), ``SkipsPausedQueues`` (jobs/queue_pause.py: paused queues are not dequeued from) and
-``ReportsRss`` (jobs/worker_memory.py: the heartbeat carries the worker's RSS).
+(jobs/rollup_hooks.py: every ended job is added to the rollups in RQ's transaction for its end, and
+a lost worker's job that RQ's cleanup fails by the cleanup's exception handler),
+``SkipsPausedQueues`` (jobs/queue_pause.py: paused queues are not dequeued from) and ``ReportsRss``
+(jobs/worker_memory.py: the heartbeat carries the worker's RSS).
 """
 
 import contextlib
