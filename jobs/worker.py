@@ -91,11 +91,20 @@ def until_redis_answers(method):
     return patient
 
 
+@functools.cache
+def _prctl():
+    """libc's ``prctl``, looked up once in the main process rather than in every work horse."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
 def die_with_parent(parent_pid: int) -> None:
     """In the work horse: be killed when the main process dies, even by SIGKILL (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
 
@@ -128,6 +137,7 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
 
     def bootstrap(self, *args, **kwargs):
         super().bootstrap(*args, **kwargs)
+        _prctl()
         self._sweeping.clear()
         self._sweeper = threading.Thread(target=self._sweep_loop, name="liveness-sweep", daemon=True)
         with signals_for_main_thread_only():
