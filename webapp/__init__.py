@@ -22,6 +22,7 @@ from webapp import (
     health,
     hsts,
     job_actions,
+    job_events,
     job_pages,
     metrics,
     proxies,
@@ -89,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.protection.exempt(admin_schedules.bp)  # checked by the console's gate, after the role
     for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp):
         app.register_blueprint(blueprint)
+    job_events.init_app(app)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
     admin_audit.init_app(app)

@@ -1,0 +1,134 @@
+"""One Redis subscription per web process to every job's changes (jobs/job_changes.py), fanned out
+to the requests of this process that watch a job (webapp/job_events.py).
+
+Each watched job has a ``Watch``: a version that goes up when the job's channel has a message, and
+a condition its watchers wait on. However many pages watch a job, the process holds one pub/sub
+connection, and one of them reads the job per change (``Watch.snapshot``); the others reuse it.
+
+Every ``RECHECK_SECONDS`` every watched job's version goes up too, message or not: a message lost
+while the subscription reconnected, or a change no worker announces (a log line alone, a lost
+worker's job failed by the site, a cancel), then reaches the pages that late at most.
+
+The code uses ``threading``, so it serves a threaded server as it is, and gunicorn's gevent worker
+(the Procfile's ``web`` line), which patches ``threading`` into greenlets.
+"""
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+import redis
+
+from jobs.job_changes import CHANNEL_PATTERN, job_id_of
+
+log = logging.getLogger(__name__)
+
+RECHECK_SECONDS = 5.0
+RECONNECT_SECONDS = 1.0  # between attempts to subscribe again after Redis went away
+
+
+class Watch:
+    def __init__(self):
+        self.version = 0
+        self.changed = threading.Condition()
+        self.watchers = 0
+        self._reading = threading.Lock()
+        self._snapshot_version = -1
+        self._snapshot = None
+
+    def bump(self) -> None:
+        with self.changed:
+            self.version += 1
+            self.changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """The version once it differs from ``seen``, or after ``timeout`` seconds."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != seen, timeout)
+            return self.version
+
+    def snapshot(self, version: int, read: Callable):
+        """``read()`` once per version for all the watchers of this job in this process."""
+        with self._reading:
+            if self._snapshot_version != version:
+                self._snapshot = read()
+                self._snapshot_version = version
+            return self._snapshot
+
+
+class ChangeFeed:
+    def __init__(self, connect: Callable[[], redis.Redis]):
+        self._connect = connect
+        self._watches: dict[str, Watch] = {}
+        self._lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+        self._pid = None
+
+    def watch(self, job_id: str) -> Watch:
+        """Start watching the job: changes from now on bump the returned watch's version."""
+        self._listen()
+        with self._lock:
+            watch = self._watches.setdefault(job_id, Watch())
+            watch.watchers += 1
+            return watch
+
+    def unwatch(self, job_id: str) -> None:
+        with self._lock:
+            watch = self._watches.get(job_id)
+            if watch is None:
+                return
+            watch.watchers -= 1
+            if watch.watchers <= 0:
+                del self._watches[job_id]
+
+    def watched(self) -> int:
+        return len(self._watches)
+
+    def _listen(self) -> None:
+        """Start the listener once per process (gunicorn forks its workers after importing)."""
+        if self._pid == os.getpid() and self._listener is not None and self._listener.is_alive():
+            return
+        with self._lock:
+            if self._pid == os.getpid() and self._listener is not None and self._listener.is_alive():
+                return
+            self._pid = os.getpid()
+            self._listener = threading.Thread(target=self._run, name="job-change-feed", daemon=True)
+            self._listener.start()
+
+    def _bump(self, job_id: str) -> None:
+        watch = self._watches.get(job_id)
+        if watch is not None:
+            watch.bump()
+
+    def _bump_all(self) -> None:
+        for watch in list(self._watches.values()):
+            watch.bump()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self._subscribed()
+            except redis.exceptions.RedisError as error:
+                log.warning("Job change feed: Redis unreachable, subscribing again: %s", error)
+            except Exception:  # the feed must outlive any one bad message
+                log.exception("Job change feed failed; subscribing again")
+            self._bump_all()  # watchers read the jobs themselves meanwhile
+            time.sleep(RECONNECT_SECONDS)
+
+    def _subscribed(self) -> None:
+        pubsub = self._connect().pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.psubscribe(CHANNEL_PATTERN)
+            self._bump_all()  # whatever changed before the subscription
+            recheck_at = time.monotonic() + RECHECK_SECONDS
+            while True:
+                message = pubsub.get_message(timeout=max(recheck_at - time.monotonic(), 0.0))
+                if message is not None and message["type"] == "pmessage":
+                    self._bump(job_id_of(message["channel"]))
+                if time.monotonic() >= recheck_at:
+                    self._bump_all()
+                    recheck_at = time.monotonic() + RECHECK_SECONDS
+        finally:
+            pubsub.close()
