@@ -12,10 +12,11 @@ Three ways, each at every N, in one run, against the same Redis and worker:
 * **polling, sync**: the same polling against the ``web`` line with gunicorn's sync workers (what
   served the pages before the stream; a connection per request).
 
-The job runs on the Procfile's worker. Measured per N: the time from the job's end (RQ's
-``ended_at``) to each page seeing it (p50, p95), pages that never saw it, connections refused or
-dropped, requests per second, and the CPU of the web workers and of Redis over the run. The clients
-(Python asyncio, one process) share the machine.
+The pages open over ``RAMP`` seconds on the queued job; once each has had its first answer (the
+time that takes is shown), the Procfile's worker starts and runs the countdown. Measured per N,
+from then on: the time from the job's end (RQ's ``ended_at``) to each page seeing it (p50, p95),
+pages that never saw it, connections refused or dropped, requests per second, and the CPU of the
+web workers and of Redis. The clients (Python asyncio, one process) share the machine.
 """
 
 import asyncio
@@ -34,6 +35,8 @@ from bench.harness import Row, Settings, WebServer, Workers, children, percentil
 REPORT_INTERVAL = 1.0  # a countdown's
 JUST_AFTER = 0.06
 COUNTDOWN = 6
+RAMP = 5.0  # the pages open over this many seconds
+ATTACH_TIMEOUT = 60.0  # the most the job waits for all its pages to have had a first answer
 #: (label, the web line's worker class, how the pages watch)
 WAYS = (("push", "gevent", "push"), ("polling, gevent", "gevent", "poll"), ("polling, sync", "sync", "poll"))
 
@@ -55,6 +58,8 @@ class Page:
         self.etag = None
         self.expected_end = None
         self.seen_end_at = None
+        self.attached = False  # has had its first answer
+        self.deadline = time.time() + ATTACH_TIMEOUT + COUNTDOWN + 30  # made sooner once the job runs
         self.errors = 0
         self.requests = 0
 
@@ -92,9 +97,9 @@ class Page:
                     raise
         raise AssertionError("unreachable")
 
-    async def watch(self, start_delay: float, deadline: float) -> None:
+    async def watch(self, start_delay: float) -> None:
         await asyncio.sleep(start_delay)
-        while time.time() < deadline:
+        while time.time() < self.deadline:
             try:
                 status, job = await self.get()
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
@@ -102,6 +107,7 @@ class Page:
                 await asyncio.sleep(REPORT_INTERVAL)
                 continue
             now = time.time()
+            self.attached = True
             if job is not None:
                 if not job["active"]:
                     self.seen_end_at = now
@@ -142,6 +148,7 @@ class StreamPage(Page):
                     if not json.loads(data)["active"]:
                         self.seen_end_at = time.time()
                         return True
+                    self.attached = True
                     data = b""
             raise OSError("stream closed before the end")
         finally:
@@ -160,9 +167,9 @@ class StreamPage(Page):
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line + b"\n"
 
-    async def watch(self, start_delay: float, deadline: float) -> None:
+    async def watch(self, start_delay: float) -> None:
         await asyncio.sleep(start_delay)
-        while time.time() < deadline:
+        while time.time() < self.deadline:
             try:
                 if await self.stream():
                     return
@@ -171,11 +178,25 @@ class StreamPage(Page):
                 await asyncio.sleep(1.0)  # the server's retry
 
 
-async def _watch_all(pages: list[Page], ramp: float, deadline: float) -> None:
-    await asyncio.gather(*(page.watch(random.uniform(0, ramp), deadline) for page in pages))
+async def _watch_all(pages: list[Page], worker: Workers, cpu) -> dict:
+    """Open the pages over RAMP seconds; once every page has had its first answer (or after
+    ATTACH_TIMEOUT), start the worker, and measure from then until every page has seen the end."""
+    watching = [asyncio.create_task(page.watch(random.uniform(0, RAMP))) for page in pages]
+    opened = time.time()
+    while not all(page.attached for page in pages) and time.time() - opened < ATTACH_TIMEOUT:
+        await asyncio.sleep(0.1)
+    attached = time.time()
+    before = (*cpu(), attached, _own_cpu(), sum(page.requests for page in pages))
+    await asyncio.to_thread(worker.start)
+    for page in pages:
+        page.deadline = time.time() + COUNTDOWN + 30
+    await asyncio.gather(*watching)
+    after = (*cpu(), time.time(), _own_cpu(), sum(page.requests for page in pages))
+    return {"attach_seconds": attached - opened, "before": before, "after": after}
 
 
-def one_load(site: WebServer, connection, cookie: str, n: int, how: str) -> dict:
+def one_load(site: WebServer, connection, cookie: str, n: int, how: str, worker_log: Path) -> dict:
+    """N pages watch a countdown; it starts once they are all open and ends COUNTDOWN s later."""
     answer = requests.post(
         f"{site.base}/api/jobs",
         json={"task": "countdown", "params": {"seconds": COUNTDOWN}},
@@ -189,23 +210,31 @@ def one_load(site: WebServer, connection, cookie: str, n: int, how: str) -> dict
         pages = [Page("127.0.0.1", site.port, f"/api/jobs/{job_id}", cookie) for _ in range(n)]
     web_pids = children(site.process.pid)
     redis_pid = int(connection.info("server")["process_id"])
-    before = [sum(_cpu_seconds(p) for p in web_pids), _cpu_seconds(redis_pid), time.time(), _own_cpu()]
-    asyncio.run(_watch_all(pages, ramp=1.5, deadline=time.time() + COUNTDOWN + 20))
-    after = [sum(_cpu_seconds(p) for p in web_pids), _cpu_seconds(redis_pid), time.time(), _own_cpu()]
+
+    def cpu() -> tuple[float, float]:
+        return sum(_cpu_seconds(p) for p in web_pids), _cpu_seconds(redis_pid)
+
+    worker = Workers(procfile_worker_command(), site.redis_url, 1, worker_log)
+    try:
+        marks = asyncio.run(_watch_all(pages, worker, cpu))
+    finally:
+        worker.stop()
     ended = connection.hget(f"rq:job:{job_id}", "ended_at")
     ended_at = datetime.fromisoformat(ended.decode().replace("Z", "+00:00")).timestamp()
     late = [p.seen_end_at - ended_at for p in pages if p.seen_end_at is not None]
-    wall = after[2] - before[2]
+    (web0, redis0, t0, own0, requests0), (web1, redis1, t1, own1, requests1) = marks["before"], marks["after"]
+    wall = t1 - t0
     return {
         "pages": n,
+        "attach": marks["attach_seconds"],
         "p50": percentile(late, 50) if late else None,
         "p95": percentile(late, 95) if late else None,
         "missed": n - len(late),
         "errors": sum(p.errors for p in pages),
-        "rps": sum(p.requests for p in pages) / wall,
-        "web_cpu": (after[0] - before[0]) / wall,
-        "redis_cpu": (after[1] - before[1]) / wall,
-        "client_cpu": (after[3] - before[3]) / wall,
+        "rps": (requests1 - requests0) / wall,
+        "web_cpu": (web1 - web0) / wall,
+        "redis_cpu": (redis1 - redis0) / wall,
+        "client_cpu": (own1 - own0) / wall,
     }
 
 
@@ -223,30 +252,24 @@ def run(settings: Settings) -> list[Row]:
     counts = (300, 1000) if settings.quick else (1000, 3000, 6000)
     results = {}  # (way, pages) -> result
     try:
-        with Workers(procfile_worker_command(), settings.redis_url, 1, settings.workdir / "live_worker.log"):
-            for label, worker_class, how in WAYS:
-                site = _serve(settings, worker_class)
-                try:
-                    cookie = (
-                        "session="
-                        + requests.post(
-                            f"{site.base}/api/jobs",
-                            json={"task": "countdown", "params": {"seconds": 1}},
-                            timeout=10,
-                        ).cookies["session"]
-                    )
-                    for n in counts:
-                        result = one_load(site, connection, cookie, n, how)
-                        print(
-                            f"  {label}: "
-                            + "{pages} pages: end seen p50 {p50:.3f} s, p95 {p95:.3f} s, {missed} missed, "
-                            "{errors} connection errors, {rps:.0f} req/s, web CPU {web_cpu:.2f}, "
-                            "Redis CPU {redis_cpu:.2f}, clients' CPU {client_cpu:.2f}".format(**result),
-                            flush=True,
-                        )
-                        results[label, n] = result
-                finally:
-                    site.stop()
+        for label, worker_class, how in WAYS:
+            site = _serve(settings, worker_class)
+            try:
+                cookie = (
+                    "session="
+                    + requests.post(
+                        f"{site.base}/api/jobs",
+                        json={"task": "countdown", "params": {"seconds": 1}},
+                        timeout=10,
+                    ).cookies["session"]
+                )
+                connection.flushdb()  # that job only made the owner's cookie
+                for n in counts:
+                    result = one_load(site, connection, cookie, n, how, settings.workdir / "live_worker.log")
+                    print(f"  {label}: {_note(result)}", flush=True)
+                    results[label, n] = result
+            finally:
+                site.stop()
     finally:
         connection.flushdb()
         connection.close()
@@ -258,7 +281,7 @@ def run(settings: Settings) -> list[Row]:
             f"(push against polling, sync)",
             "s",
             higher_is_better=False,
-            note="; ".join(_note(label, results[label, n]) for label, _, _ in WAYS),
+            note="; ".join(f"{label}: {_note(results[label, n])}" for label, _, _ in WAYS),
         )
         row.subject = [_p95(push)]
         row.baseline = [_p95(polled)]
@@ -270,9 +293,10 @@ def _p95(result: dict) -> float:
     return result["p95"] if result["p95"] is not None else float("nan")
 
 
-def _note(label: str, result: dict) -> str:
+def _note(result: dict) -> str:
     return (
-        f"{label}: p95 {_p95(result):.2f} s, {result['errors']} connection errors, {result['missed']} missed, "
-        f"{result['rps']:.0f} req/s, web CPU {result['web_cpu']:.2f}, Redis CPU {result['redis_cpu']:.2f}, "
-        f"clients' CPU {result['client_cpu']:.2f}"
+        f"{result['pages']} pages (open in {result['attach']:.1f} s): p95 {_p95(result):.2f} s, "
+        f"p50 {result['p50'] or float('nan'):.2f} s, {result['errors']} connection errors, "
+        f"{result['missed']} missed, {result['rps']:.0f} req/s, web CPU {result['web_cpu']:.2f}, "
+        f"Redis CPU {result['redis_cpu']:.2f}, clients' CPU {result['client_cpu']:.2f}"
     )

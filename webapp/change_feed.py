@@ -5,7 +5,8 @@ Each watched job has a ``Watch``: a version that goes up when the job's channel 
 a condition its watchers wait on. However many pages watch a job, the process holds one pub/sub
 connection, and one of them reads the job per change (``Watch.snapshot``); the others reuse it.
 
-Every ``RECHECK_SECONDS`` every watched job's version goes up too, message or not: a message lost
+The subscription is made when a first request watches, and dropped when none has watched for
+``RECHECK_SECONDS``. Every ``RECHECK_SECONDS`` every watched job's version goes up too, message or not: a message lost
 while the subscription reconnected, or a change no worker announces (a log line alone, a lost
 worker's job failed by the site, a cancel), then reaches the pages that late at most.
 
@@ -63,15 +64,18 @@ class ChangeFeed:
         self._connect = connect
         self._watches: dict[str, Watch] = {}
         self._lock = threading.Lock()
-        self._listener: threading.Thread | None = None
+        self._listener: threading.Thread | None = None  # None while no one watches
         self._pid = None
 
     def watch(self, job_id: str) -> Watch:
         """Start watching the job: changes from now on bump the returned watch's version."""
-        self._listen()
         with self._lock:
             watch = self._watches.setdefault(job_id, Watch())
             watch.watchers += 1
+            if self._listener is None or self._pid != os.getpid():  # gunicorn forks after importing
+                self._pid = os.getpid()
+                self._listener = threading.Thread(target=self._run, name="job-change-feed", daemon=True)
+                self._listener.start()
             return watch
 
     def unwatch(self, job_id: str) -> None:
@@ -83,19 +87,14 @@ class ChangeFeed:
             if watch.watchers <= 0:
                 del self._watches[job_id]
 
-    def watched(self) -> int:
-        return len(self._watches)
-
-    def _listen(self) -> None:
-        """Start the listener once per process (gunicorn forks its workers after importing)."""
-        if self._pid == os.getpid() and self._listener is not None and self._listener.is_alive():
-            return
+    def _unwatched(self) -> bool:
+        """True, and the listener is done, when no one watches anything (decided under the lock
+        ``watch`` takes, so a new watcher either is seen here or starts a new listener)."""
         with self._lock:
-            if self._pid == os.getpid() and self._listener is not None and self._listener.is_alive():
-                return
-            self._pid = os.getpid()
-            self._listener = threading.Thread(target=self._run, name="job-change-feed", daemon=True)
-            self._listener.start()
+            if self._watches:
+                return False
+            self._listener = None
+            return True
 
     def _bump(self, job_id: str) -> None:
         watch = self._watches.get(job_id)
@@ -109,15 +108,19 @@ class ChangeFeed:
     def _run(self) -> None:
         while True:
             try:
-                self._subscribed()
+                if self._subscribed():
+                    return
             except redis.exceptions.RedisError as error:
                 log.warning("Job change feed: Redis unreachable, subscribing again: %s", error)
             except Exception:  # the feed must outlive any one bad message
                 log.exception("Job change feed failed; subscribing again")
             self._bump_all()  # watchers read the jobs themselves meanwhile
             time.sleep(RECONNECT_SECONDS)
+            if self._unwatched():
+                return
 
-    def _subscribed(self) -> None:
+    def _subscribed(self) -> bool:
+        """Listen until no one watches (True); a Redis error ends it too."""
         pubsub = self._connect().pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.psubscribe(CHANNEL_PATTERN)
@@ -128,6 +131,8 @@ class ChangeFeed:
                 if message is not None and message["type"] == "pmessage":
                     self._bump(job_id_of(message["channel"]))
                 if time.monotonic() >= recheck_at:
+                    if self._unwatched():
+                        return True
                     self._bump_all()
                     recheck_at = time.monotonic() + RECHECK_SECONDS
         finally:

@@ -1,0 +1,73 @@
+"""``GET /jobs/<id>/events``, the job page's push channel (webapp/job_events.py), served by the
+Procfile's ``web`` line (gunicorn's gevent worker: the process is the point) while the Procfile's
+worker runs the job and announces its changes (jobs/job_changes.py)."""
+
+import json
+
+import requests
+
+from scripts.processes import WebProcess
+
+
+def events_of(stream) -> list[tuple[str, dict]]:
+    """(event name, JSON) for each event, read until the server ends the stream."""
+    events, name, data = [], "message", []
+    for line in stream.iter_lines(decode_unicode=True):
+        if line.startswith("event: "):
+            name = line[len("event: ") :]
+        elif line.startswith("data: "):
+            data.append(line[len("data: ") :])
+        elif not line and data:
+            events.append((name, json.loads("\n".join(data))))
+            name, data = "message", []
+    return events
+
+
+def test_the_stream_pushes_the_jobs_progress_and_end_and_a_stranger_gets_404(redis_url, worker, tmp_path):
+    web = WebProcess(redis_url, tmp_path / "web.log").start()
+    try:
+        owner = requests.Session()
+        job_id = owner.post(
+            web.url + "/api/jobs", json={"task": "countdown", "params": {"seconds": 2}}, timeout=10
+        ).json()["id"]
+        events_url = f"/jobs/{job_id}/events"
+        assert f'data-events-url="{events_url}"' in owner.get(f"{web.url}/jobs/{job_id}", timeout=10).text
+
+        with owner.get(web.url + events_url, stream=True, timeout=30) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["Content-Type"].startswith("text/event-stream")
+            events = events_of(stream)
+
+        assert {name for name, _ in events} == {"message"}
+        jobs = [job for _, job in events]
+        assert jobs[0]["status"] in ("queued", "started")
+        assert [job["progress"]["message"] for job in jobs if job["progress"]["message"]] == ["1 of 2 s", "2 of 2 s"]
+        assert jobs[-1]["status"] == "finished"
+        assert jobs[-1]["active"] is False
+        assert all(job["active"] for job in jobs[:-1])
+        # the last event is what the API answers for the ended job: the same JSON, made by the same view
+        assert jobs[-1] == owner.get(f"{web.url}/api/jobs/{job_id}", timeout=10).json()
+
+        stranger = requests.get(web.url + events_url, timeout=10)
+        assert stranger.status_code == 404
+        assert stranger.json() == requests.get(f"{web.url}/api/jobs/{job_id}", timeout=10).json()
+        assert requests.get(f"{web.url}/jobs/no-such-job/events", timeout=10).status_code == 404
+    finally:
+        web.stop()
+
+
+def test_sync_workers_get_no_stream_and_the_page_polls(redis_url, tmp_path):
+    """A sync worker would be held for as long as a page is open: there the page is given no
+    stream, and a stream asked for anyway is refused at once (204: EventSource does not retry)."""
+    web = WebProcess(redis_url, tmp_path / "web.log", env={"WEB_WORKER_CLASS": "sync"}).start()
+    try:
+        owner = requests.Session()
+        job_id = owner.post(
+            web.url + "/api/jobs", json={"task": "countdown", "params": {"seconds": 2}}, timeout=10
+        ).json()["id"]  # no worker: it stays queued, and its page watches it
+        page = owner.get(f"{web.url}/jobs/{job_id}", timeout=10).text
+        assert 'data-api-url="/api/jobs/' in page
+        assert "data-events-url" not in page
+        assert owner.get(f"{web.url}/jobs/{job_id}/events", timeout=10).status_code == 204
+    finally:
+        web.stop()
