@@ -44,11 +44,10 @@ class Watch:
             self.version += 1
             self.changed.notify_all()
 
-    def wait(self, seen: int, timeout: float) -> int:
-        """The version once it differs from ``seen``, or after ``timeout`` seconds."""
+    def wait(self, seen: int, timeout: float) -> None:
+        """Until the version differs from ``seen``, or ``timeout`` seconds."""
         with self.changed:
             self.changed.wait_for(lambda: self.version != seen, timeout)
-            return self.version
 
     def snapshot(self, version: int, read: Callable):
         """``read()`` once per version for all the watchers of this job in this process."""

@@ -92,7 +92,10 @@ def events(job_id: str):
             return
         seen, sent_tag, written_at = watch.version, first.tag, time.monotonic()
         while True:
-            seen = watch.wait(seen, KEEPALIVE_SECONDS)
+            watch.wait(seen, KEEPALIVE_SECONDS)
+            # the newest version, not the one that woke this stream: a stream that had to wait its
+            # turn behind many others skips to the job's latest state (its end, say)
+            seen = watch.version
             now = watch.snapshot(seen, lambda: _read(job_id)[0])
             if not now.found:
                 yield _event(b"{}", "gone")
