@@ -2,15 +2,15 @@
 
 Three ways, each at every N, in one run, against the same Redis and worker:
 
-* **push**: the Procfile's ``web`` line as it stands (gunicorn's gevent worker); each page holds
+* **push**: the Procfile's ``live`` line (gunicorn's gevent worker); each page holds
   ``GET /jobs/<id>/events`` open, as static/app.js does where the page gives ``data-events-url``,
   and reads the job's JSON from each event (a dropped stream is opened again after the ``retry``
   the server gives, as EventSource does, and counted as a connection error);
-* **polling, gevent**: the same server, each page polling ``GET /api/jobs/<id>`` as static/app.js
+* **polling, gevent**: the same ``live`` line, each page polling ``GET /api/jobs/<id>`` as static/app.js
   does without the stream: once per report interval of the job (1 s for a countdown), with
   ``If-None-Match``, and just after the end the job's ETA announces (keep-alive connections);
-* **polling, sync**: the same polling against the ``web`` line with gunicorn's sync workers (what
-  served the pages before the stream; a connection per request).
+* **polling, sync**: the same polling against the ``web`` line (gunicorn's sync workers: a
+  connection per request), which serves every page that has no stream.
 
 The pages open over ``RAMP`` seconds on the queued job; once each has had its first answer (the
 time that takes is shown), the Procfile's worker starts and runs the countdown. Measured per N,
@@ -37,8 +37,8 @@ JUST_AFTER = 0.06
 COUNTDOWN = 6
 RAMP = 5.0  # the pages open over this many seconds
 ATTACH_TIMEOUT = 60.0  # the most the job waits for all its pages to have had a first answer
-#: (label, the web line's worker class, how the pages watch)
-WAYS = (("push", "gevent", "push"), ("polling, gevent", "gevent", "poll"), ("polling, sync", "sync", "poll"))
+#: (label, the Procfile line serving the pages, how the pages watch)
+WAYS = (("push", "live", "push"), ("polling, gevent", "live", "poll"), ("polling, sync", "web", "poll"))
 
 
 def _own_cpu() -> float:
@@ -238,11 +238,9 @@ def one_load(site: WebServer, connection, cookie: str, n: int, how: str, worker_
     }
 
 
-def _serve(settings: Settings, worker_class: str) -> WebServer:
-    site = WebServer(
-        settings.redis_url, "webapp:create_app()", settings.workdir / f"live_site_{worker_class}.log"
-    )
-    site.env = {"WEB_WORKER_CLASS": worker_class}  # the Procfile's ${WEB_WORKER_CLASS:-gevent}
+def _serve(settings: Settings, line: str) -> WebServer:
+    site = WebServer(settings.redis_url, "webapp:create_app()", settings.workdir / f"live_site_{line}.log")
+    site.line = line  # the Procfile's `web` (sync workers) or `live` (gevent) line
     return site.start()
 
 
@@ -252,8 +250,8 @@ def run(settings: Settings) -> list[Row]:
     counts = (300, 1000) if settings.quick else (1000, 3000, 6000)
     results = {}  # (way, pages) -> result
     try:
-        for label, worker_class, how in WAYS:
-            site = _serve(settings, worker_class)
+        for label, line, how in WAYS:
+            site = _serve(settings, line)
             try:
                 cookie = (
                     "session="

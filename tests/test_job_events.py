@@ -1,12 +1,15 @@
 """``GET /jobs/<id>/events``, the job page's push channel (webapp/job_events.py), served by the
-Procfile's ``web`` line (gunicorn's gevent worker: the process is the point) while the Procfile's
-worker runs the job and announces its changes (jobs/job_changes.py)."""
+Procfile's ``live`` line (gunicorn's gevent worker: the process is the point) while the Procfile's
+worker runs the job and announces its changes (jobs/job_changes.py); and the sync ``web`` line,
+which serves no stream."""
 
 import json
 
 import requests
 
 from scripts.processes import WebProcess
+from tests.helpers import submit_countdown
+from webapp import create_app
 
 
 def events_of(stream) -> list[tuple[str, dict]]:
@@ -24,7 +27,7 @@ def events_of(stream) -> list[tuple[str, dict]]:
 
 
 def test_the_stream_pushes_the_jobs_progress_and_end_and_a_stranger_gets_404(redis_url, worker, tmp_path):
-    web = WebProcess(redis_url, tmp_path / "web.log").start()
+    web = WebProcess(redis_url, tmp_path / "live.log", line="live").start()
     try:
         owner = requests.Session()
         job_id = owner.post(
@@ -61,18 +64,17 @@ def test_the_stream_pushes_the_jobs_progress_and_end_and_a_stranger_gets_404(red
         web.stop()
 
 
-def test_sync_workers_get_no_stream_and_the_page_polls(redis_url, tmp_path):
-    """A sync worker would be held for as long as a page is open: there the page is given no
-    stream, and a stream asked for anyway is refused at once (204: EventSource does not retry)."""
-    web = WebProcess(redis_url, tmp_path / "web.log", env={"WEB_WORKER_CLASS": "sync"}).start()
-    try:
-        owner = requests.Session()
-        job_id = owner.post(
-            web.url + "/api/jobs", json={"task": "countdown", "params": {"seconds": 2}}, timeout=10
-        ).json()["id"]  # no worker: it stays queued, and its page watches it
-        page = owner.get(f"{web.url}/jobs/{job_id}", timeout=10).text
-        assert 'data-api-url="/api/jobs/' in page
-        assert "data-events-url" not in page
-        assert owner.get(f"{web.url}/jobs/{job_id}/events", timeout=10).status_code == 204
-    finally:
-        web.stop()
+def test_the_sync_web_line_gives_no_stream_unless_a_proxy_routes_it_to_the_live_line(client, app):
+    """A sync worker would be held for as long as a page is open: it refuses a stream at once (204:
+    EventSource does not retry), and its pages poll, unless JOBDECK_LIVE_EVENTS says a proxy sends
+    the streams to the ``live`` line."""
+    job_id = submit_countdown(client)  # no worker: it stays queued, and its page watches it
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert f'data-api-url="/api/jobs/{job_id}"' in page
+    assert "data-events-url" not in page
+    assert client.get(f"/jobs/{job_id}/events").status_code == 204
+
+    routed = create_app({**app.config, "LIVE_EVENTS": True}).test_client()
+    routed.set_cookie("session", client.get_cookie("session").value)  # the job's owner
+    page = routed.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert f'data-events-url="/jobs/{job_id}/events"' in page

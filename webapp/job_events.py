@@ -6,8 +6,10 @@ change the worker announces (webapp/change_feed.py). The stream ends after the e
 job ended, or with an ``gone`` event when the job no longer exists. A stranger gets the API's 404.
 
 static/app.js uses it where the page gives ``data-events-url``, and falls back to polling
-``GET /api/jobs/<id>`` when the stream is refused or keeps failing. An idle stream costs the server
-a connection and a greenlet (the ``web`` line runs gunicorn's gevent worker), not a worker.
+``GET /api/jobs/<id>`` when the stream is refused or keeps failing. The Procfile's ``live`` line
+serves it (gunicorn's gevent worker: an idle stream costs a connection and a greenlet, not a
+worker); the ``web`` line's sync workers refuse it at once (204), and a proxy sends the route to
+``live`` (docs/deployment.md).
 """
 
 import json
@@ -45,14 +47,17 @@ def init_app(app) -> None:
 
 def streams_are_cheap() -> bool:
     """True where an idle stream does not hold a worker: gunicorn's gevent worker (the Procfile's
-    ``web`` line), or a threaded server. A sync worker would be held for as long as the page is
-    open, so there the page polls."""
+    ``live`` line), or a threaded server. A sync worker (the ``web`` line) would be held for as long
+    as the page is open, so it serves no stream."""
     return bool(request.environ.get("wsgi.multithread")) or monkey.is_module_patched("socket")
 
 
 def events_url(job_id: str) -> str | None:
-    """The job page's ``data-events-url``, or None where the page should poll."""
-    return url_for("job_events.events", job_id=job_id) if streams_are_cheap() else None
+    """The job page's ``data-events-url``: where this server holds streams itself, or where a proxy
+    sends the stream to the ``live`` line (``JOBDECK_LIVE_EVENTS=1``); None where the page polls."""
+    if streams_are_cheap() or current_app.config["LIVE_EVENTS"]:
+        return url_for("job_events.events", job_id=job_id)
+    return None
 
 
 def _read(job_id: str) -> tuple[Snapshot, Response]:
@@ -74,7 +79,7 @@ def _event(body: bytes, name: str | None = None) -> bytes:
 def events(job_id: str):
     job_id = parse_job_id(job_id)
     if not streams_are_cheap():
-        return "", 204  # EventSource's "do not reconnect": the page polls instead
+        return "", 204  # EventSource's "do not reconnect": the page polls instead (a proxy misrouting it)
     feed: ChangeFeed = current_app.extensions["jobdeck"]["change_feed"]
     watch = feed.watch(job_id)  # before the first read: a change after it is not missed
     try:
