@@ -231,7 +231,8 @@ def one_load(site: WebServer, connection, cookie: str, n: int, how: str, worker_
         "p95": percentile(late, 95) if late else None,
         "missed": n - len(late),
         "errors": sum(p.errors for p in pages),
-        "rps": (requests1 - requests0) / wall,
+        "answers": (answers1 - answers0) / wall,
+        "cpu_per_answer": (web1 - web0) / max(answers1 - answers0, 1),
         "web_cpu": (web1 - web0) / wall,
         "redis_cpu": (redis1 - redis0) / wall,
         "client_cpu": (own1 - own0) / wall,
@@ -295,6 +296,7 @@ def _note(result: dict) -> str:
     return (
         f"{result['pages']} pages (open in {result['attach']:.1f} s): p95 {_p95(result):.2f} s, "
         f"p50 {result['p50'] or float('nan'):.2f} s, {result['errors']} connection errors, "
-        f"{result['missed']} missed, {result['rps']:.0f} req/s, web CPU {result['web_cpu']:.2f}, "
+        f"{result['missed']} missed, {result['answers']:.0f} answers/s ({result['cpu_per_answer'] * 1000:.2f} ms "
+        f"of web CPU each), web CPU {result['web_cpu']:.2f}, "
         f"Redis CPU {result['redis_cpu']:.2f}, clients' CPU {result['client_cpu']:.2f}"
     )
