@@ -62,6 +62,7 @@ class Page:
         self.deadline = time.time() + ATTACH_TIMEOUT + COUNTDOWN + 30  # made sooner once the job runs
         self.errors = 0
         self.requests = 0
+        self.answers = 0  # what the site sent the page: answers to polls, events of a stream
 
     async def get(self) -> tuple[int, dict | None]:
         for attempt in range(2):  # a closed keep-alive connection is opened again once
@@ -85,6 +86,7 @@ class Page:
                     self.writer.close()
                     self.writer = None
                 self.requests += 1
+                self.answers += 1
                 status = int(status_line.split()[1])
                 if "etag" in headers:
                     self.etag = headers["etag"]
@@ -145,6 +147,7 @@ class StreamPage(Page):
                 if line.startswith(b"data: "):
                     data += line[6:]
                 elif line == b"\n" and data:
+                    self.answers += 1
                     if not json.loads(data)["active"]:
                         self.seen_end_at = time.time()
                         return True
@@ -186,12 +189,12 @@ async def _watch_all(pages: list[Page], worker: Workers, cpu) -> dict:
     while not all(page.attached for page in pages) and time.time() - opened < ATTACH_TIMEOUT:
         await asyncio.sleep(0.1)
     attached = time.time()
-    before = (*cpu(), attached, _own_cpu(), sum(page.requests for page in pages))
+    before = (*cpu(), attached, _own_cpu(), sum(page.answers for page in pages))
     await asyncio.to_thread(worker.start)
     for page in pages:
         page.deadline = time.time() + COUNTDOWN + 30
     await asyncio.gather(*watching)
-    after = (*cpu(), time.time(), _own_cpu(), sum(page.requests for page in pages))
+    after = (*cpu(), time.time(), _own_cpu(), sum(page.answers for page in pages))
     return {"attach_seconds": attached - opened, "before": before, "after": after}
 
 
@@ -222,7 +225,7 @@ def one_load(site: WebServer, connection, cookie: str, n: int, how: str, worker_
     ended = connection.hget(f"rq:job:{job_id}", "ended_at")
     ended_at = datetime.fromisoformat(ended.decode().replace("Z", "+00:00")).timestamp()
     late = [p.seen_end_at - ended_at for p in pages if p.seen_end_at is not None]
-    (web0, redis0, t0, own0, requests0), (web1, redis1, t1, own1, requests1) = marks["before"], marks["after"]
+    (web0, redis0, t0, own0, answers0), (web1, redis1, t1, own1, answers1) = marks["before"], marks["after"]
     wall = t1 - t0
     return {
         "pages": n,
