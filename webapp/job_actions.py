@@ -1,4 +1,5 @@
 """What the owner (or the admin) can do to a job: cancel, stop, retry, edit and resubmit, delete.
+The read-only operator, who may read any job, is refused with 403 (``webapp/job_access.py``).
 
 Each action is a POST with a CSRF token and lands back on a page with a flash message.
 """
@@ -13,8 +14,8 @@ from jobs.joblog import log_key
 from jobs.registry import get_task
 from jobs.stop_requests import request_stop
 from webapp import history
-from webapp.identity import owner_id
-from webapp.job_access import can_read
+from webapp.identity import READ_ONLY, owner_id
+from webapp.job_access import action_refusal
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
@@ -29,8 +30,9 @@ def retry_key(job_id: str) -> str:
 
 def _job_for_action(job_id: str):
     job = fetch_job(job_id)
-    if not can_read(job):  # the owner's and the admin's; a stranger learns nothing, not even that it exists
-        abort(404)
+    refusal = action_refusal(job)  # a stranger learns nothing, not even that the job exists
+    if refusal:
+        abort(refusal, description=READ_ONLY)
     return job
 
 
@@ -38,12 +40,16 @@ def _back(job_id: str):
     return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
+def _refused(job_id: str, message: str):
+    flash(message, "error")
+    return _back(job_id)
+
+
 @bp.post("/jobs/<job_id>/cancel")
 def cancel(job_id: str):
     job = _job_for_action(job_id)
     if job.get_status().value not in statuses.CANCELABLE:
-        flash("Only a job that has not started yet can be canceled.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Only a job that has not started yet can be canceled.")
     try:
         job.cancel()
         _index_end(job, statuses.CANCELED)
@@ -63,15 +69,13 @@ def _index_end(job, status: str) -> None:
 def stop(job_id: str):
     job = _job_for_action(job_id)
     if job.get_status().value not in statuses.STOPPABLE:
-        flash("Only a running job can be stopped.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Only a running job can be stopped.")
     job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
     job.save_meta()
     try:
         request_stop(get_redis(), job_id)
     except InvalidJobOperation:  # it ended (or its worker went) between the status read and now
-        flash("The job is no longer running.", "error")
-        return _back(job_id)
+        return _refused(job_id, "The job is no longer running.")
     flash("Stop requested: the worker is stopping the job.", "ok")
     return _back(job_id)
 
@@ -82,8 +86,7 @@ def retry(job_id: str):
     meta = job.meta or {}
     spec = get_task(meta.get("task", ""))
     if spec is None or job.get_status().value not in statuses.RETRYABLE:
-        flash("Only a failed, stopped or canceled job can be retried.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Only a failed, stopped or canceled job can be retried.")
     params = meta.get("params", {})
     connection, ttl = get_redis(), current_app.config["FAILURE_TTL"]
     new_id = str(uuid.uuid4())
@@ -94,8 +97,9 @@ def retry(job_id: str):
     inputs = storage.referenced_files(params)
     if not storage.copy_files(connection, job_id, new_id, inputs, ttl):
         connection.delete(retry_key(job_id))
-        flash("The job's uploaded files have expired, so it cannot be retried; submit it again.", "error")
-        return _back(job_id)
+        return _refused(
+            job_id, "The job's uploaded files have expired, so it cannot be retried; submit it again."
+        )
     owner = meta.get("owner") or owner_id(create=True)
     new = enqueue_task(spec, params, owner, job_id=new_id, extra_meta={"retry_of": job_id})
     job.meta["retried_as"] = new.id
@@ -118,8 +122,7 @@ def delete(job_id: str):
     job = _job_for_action(job_id)
     meta = job.meta or {}
     if job.get_status().value in statuses.STOPPABLE:
-        flash("Stop the job before deleting it.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Stop the job before deleting it.")
     connection = get_redis()
     job.delete()
     storage.delete_files(connection, job_id)
