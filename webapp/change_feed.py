@@ -11,7 +11,7 @@ while the subscription reconnected, or a change no worker announces (a log line 
 worker's job failed by the site, a cancel), then reaches the pages that late at most.
 
 The code uses ``threading``, so it serves a threaded server as it is, and gunicorn's gevent worker
-(the Procfile's ``web`` line), which patches ``threading`` into greenlets.
+(the Procfile's ``live`` line), which patches ``threading`` into greenlets.
 """
 
 import logging

@@ -7,7 +7,7 @@ from rq.serializers import JSONSerializer
 
 from jobs import redis_url
 
-#: Redis connections one web process opens at most. The ``web`` line's gevent worker runs as many
+#: Redis connections one web process opens at most. The ``live`` line's gevent worker runs as many
 #: requests at once as it has open connections (a job page's stream is one): past this many Redis
 #: commands at once, requests wait for a connection (a late answer), not fail.
 MAX_CONNECTIONS = 50
