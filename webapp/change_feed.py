@@ -33,29 +33,35 @@ RECONNECT_SECONDS = 1.0  # between attempts to subscribe again after Redis went 
 class Watch:
     def __init__(self):
         self.version = 0
-        self.changed = threading.Condition()
         self.watchers = 0
+        self._bumping = threading.Lock()
+        # set once, by the bump after it was made: waking every waiter is one call (under gevent a
+        # single pass of the hub), where a Condition would notify them one at a time
+        self._changed = threading.Event()
         self._reading = threading.Lock()
-        self._snapshot_version = -1
-        self._snapshot = None
+        self._made = (-1, None)  # (version, its snapshot), replaced as one
 
     def bump(self) -> None:
-        with self.changed:
+        with self._bumping:
             self.version += 1
-            self.changed.notify_all()
+            changed, self._changed = self._changed, threading.Event()
+        changed.set()
 
     def wait(self, seen: int, timeout: float) -> None:
         """Until the version differs from ``seen``, or ``timeout`` seconds."""
-        with self.changed:
-            self.changed.wait_for(lambda: self.version != seen, timeout)
+        changed = self._changed
+        if self.version == seen:  # read after the event: a bump in between has set that event
+            changed.wait(timeout)
 
     def snapshot(self, version: int, read: Callable):
         """``read()`` once per version for all the watchers of this job in this process."""
+        made_for, made = self._made
+        if made_for == version:
+            return made
         with self._reading:
-            if self._snapshot_version != version:
-                self._snapshot = read()
-                self._snapshot_version = version
-            return self._snapshot
+            if self._made[0] != version:
+                self._made = (version, read())
+            return self._made[1]
 
 
 class ChangeFeed:
