@@ -16,6 +16,7 @@ import json
 import time
 from typing import NamedTuple
 
+import redis
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 from gevent import monkey
 from rq.job import parse_job_id
@@ -101,7 +102,10 @@ def events(job_id: str):
             # the newest version, not the one that woke this stream: a stream that had to wait its
             # turn behind many others skips to the job's latest state (its end, say)
             seen = watch.version
-            now = watch.snapshot(seen, lambda: _read(job_id)[0])
+            try:
+                now = watch.snapshot(seen, lambda: _read(job_id)[0])
+            except redis.exceptions.RedisError:
+                return  # the page opens the stream again, or polls, and is told Redis is away
             if not now.found:
                 yield _event(b"{}", "gone")
                 return
