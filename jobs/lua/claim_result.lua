@@ -1,13 +1,15 @@
 -- An attempt asks to record its outcome (result, failure or retry). Granted only to the job's
 -- current attempt while RQ still counts it as running; once granted (state "finishing") its
--- liveness deadline becomes the longer ARGV[4] ms and RQ's started-registry entry is given a
+-- liveness deadline becomes the longer ARGV[5] ms and RQ's started-registry entry is given a
 -- minute, so neither the sweep nor RQ's cleanup fails the job while a live worker writes the
 -- outcome, and a worker killed meanwhile is still found. A late attempt (declared lost, then
--- resumed) is refused: its outcome is never recorded.
+-- resumed) is refused: its outcome is never recorded. A granted claim also writes the job's last
+-- heartbeat, as RQ does when a job's execution ends.
 --
 -- KEYS[1] the job's fence hash  KEYS[2] the liveness sorted set  KEYS[3] the queue's started registry
+-- KEYS[4] the job's hash
 -- ARGV[1] job id  ARGV[2] token  ARGV[3] seconds the started-registry entry is kept while writing
--- ARGV[4] liveness window while writing (ms)
+-- ARGV[4] the job's last heartbeat (RQ's time format)  ARGV[5] liveness window while writing (ms)
 --
 -- Returns 1 when granted, 0 when refused.
 
@@ -18,5 +20,6 @@ if not redis.call('ZSCORE', KEYS[3], member) then return 0 end
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[3], 'XX', tonumber(t[1]) + tonumber(ARGV[3]), member)
 redis.call('HSET', KEYS[1], 'state', 'finishing')
-redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[4]), ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[5]), ARGV[1])
+redis.call('HSET', KEYS[4], 'last_heartbeat', ARGV[4])
 return 1
