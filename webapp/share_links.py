@@ -22,7 +22,7 @@ from webapp.downloads import file_response
 from webapp.errors import json_error
 from webapp.job_access import can_read
 from webapp.job_insights import insights
-from webapp.job_reads import fetch_job, read_job
+from webapp.job_reads import fetch_job, read
 from webapp.job_view import from_job
 from webapp.redis_connection import get_redis
 
@@ -42,7 +42,17 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def current_link(job_id: str) -> dict | None:
     """The job's live share link for its owner's page: ``{"url", "expires_at"}``, or None."""
-    stored = get_redis().hgetall(share_key(job_id))
+    return link_from(get_redis().hgetall(share_key(job_id)))
+
+
+def read_link(job_id: str):
+    """``current_link``'s read, to go in a page's pipeline (``job_reads.read``); ``link_from``
+    turns its reply into the link."""
+    return lambda pipe: pipe.hgetall(share_key(job_id))
+
+
+def link_from(stored: dict) -> dict | None:
+    """The link from the share's hash (HGETALL), or None when there is none."""
     if not stored:
         return None
     token = stored[b"token"].decode()
@@ -140,12 +150,13 @@ def _missing():
 @bp.get("/shared/<token>")
 def view(token: str):
     job_id = shared_job_id(token)
-    job, log, place = read_job(job_id) if job_id else (None, [], None)
-    if job is None:
+    found = read(job_id) if job_id else None
+    if found is None or found.job is None:
         return _missing()
-    shown = from_job(job)
-    shown.insights = insights(job, shown.status, place)
-    shown.log = log
+    job = found.job
+    shown = from_job(job, latest=found.latest)
+    shown.insights = insights(job, shown.status, found.place)
+    shown.log = found.log
     return render_template(
         "job.html",
         url_for=_shared_url_for(token),
@@ -161,10 +172,10 @@ def view(token: str):
 @bp.get("/shared/<token>/api")
 def api_view(token: str):
     job_id = shared_job_id(token)
-    job, log, place = read_job(job_id) if job_id else (None, [], None)
-    if job is None:
+    found = read(job_id) if job_id else None
+    if found is None or found.job is None:
         return json_error(404, GONE)
-    body = job_body(job, log, place)
+    body = job_body(found)
     body["page_url"] = url_for("share_links.view", token=token)
     return jsonify(body)
 
