@@ -57,8 +57,7 @@ def _reads_after(job) -> dict:
     reads = webhook_view.read_for_job(job)
     status = job.get_status(refresh=False)
     if status is not None and _waiting(status.value):
-        keys = queue_pause.notice_keys(job.origin)
-        reads["pause"] = lambda pipe: pipe.mget(keys)
+        reads["pause"] = ("mget", queue_pause.notice_keys(job.origin))
     return reads
 
 

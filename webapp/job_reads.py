@@ -21,8 +21,8 @@ from webapp import lost_workers
 from webapp.job_view import UNREAD
 from webapp.redis_connection import get_redis
 
-#: queues one command on a pipeline; its reply is kept under the command's name
-Command = Callable[[Any], None]
+#: one read, as data: a redis-py pipeline method's name and its arguments, e.g. ``("mget", keys)``
+Command = tuple
 
 
 class JobRead(NamedTuple):
@@ -87,6 +87,34 @@ def _is_active(job: Job) -> bool:
     return job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.STARTED)
 
 
+#: the lost-worker look's name among a read's commands
+_LOOK = "look"
+#: each job as this process last read it (a page of an active job is read again and again): its
+#: reads that depend on the job go in the first pipeline when they are likely the same again
+_last_read: dict[str, Job] = {}
+_MAX_REMEMBERED = 1000
+
+
+def _plan(job: Job, after) -> dict[str, Command]:
+    """The reads that depend on the job: the caller's, and the look of a queued or started job."""
+    plan = dict(after(job)) if after else {}
+    if _is_active(job):
+        plan[_LOOK] = (_LOOK, tuple(lost_workers.look_keys(job)), job)
+    return plan
+
+
+def _queue(pipe, command: Command) -> None:
+    if command[0] == _LOOK:  # (its keys, the job): its arguments hold the time it is sent
+        _, keys, job = command
+        evalsha_in(pipe, LOOK, list(keys), lost_workers.look_args(job))
+    else:
+        getattr(pipe, command[0])(*command[1:])
+
+
+def _execute(connection, commands: list[Command]) -> list:
+    return execute_loading(connection, lambda pipe: [_queue(pipe, c) for c in commands], (LOOK,))
+
+
 def read(
     job_id: str,
     log: bool = True,
@@ -95,10 +123,12 @@ def read(
     after: Callable[[Job], dict[str, Command]] | None = None,
 ) -> FullRead:
     """The job, its log lines, its latest result (when ``result``) and its place in its queue, with
-    the caller's commands: ``alongside`` (which do not depend on the job) in the first pipeline,
-    the job's hash among them; ``after(job)`` (which depend on what the hash says, e.g. its queue)
-    in a second one, with the lost-worker look (jobs/lua/look.lua) of a queued or started job. An
-    ended job without such commands is one round trip.
+    the caller's reads: ``alongside`` (which do not depend on the job) go in the pipeline that
+    reads the job's hash; ``after(job)`` (which depend on what the hash says: its status, its
+    queue) and the lost-worker look (jobs/lua/look.lua) of a queued or started job go there too
+    when this process read the job before and they would be the same (a job's page is read again
+    while it runs), else in a second pipeline. So a page of an ended job, or of a job read before,
+    is one round trip.
 
     Neither pipeline is a transaction: a job that moves between the reads is shown as its hash
     says, and the look checks the status again itself (a look of another status is none).
@@ -106,47 +136,47 @@ def read(
     job_id = parse_job_id(job_id)
     connection = get_redis()
     alongside = alongside or {}
-    pipe = connection.pipeline(transaction=False)
-    pipe.hgetall(Job.key_for(job_id))
+    before = _last_read.get(job_id)
+    guess = _plan(before, after) if before is not None else {}
+    first = [("hgetall", Job.key_for(job_id))]
     if log:
-        pipe.lrange(log_key(job_id), 0, -1)
+        first.append(("lrange", log_key(job_id), 0, -1))
     if result:
-        pipe.xrevrange(Result.get_key(job_id), "+", "-", count=1)
-    for command in alongside.values():
-        command(pipe)
-    replies = iter(pipe.execute())
+        first.append(("xrevrange", Result.get_key(job_id), "+", "-", 1))
+    replies = iter(_execute(connection, [*first, *alongside.values(), *guess.values()]))
     job = job_from_hash(job_id, next(replies))
     raw_lines = next(replies) if log else []
     latest_reply = next(replies) if result else None
-    found = dict(zip(alongside, replies, strict=True))
+    found = {name: next(replies) for name in alongside}
     if job is None:
+        _last_read.pop(job_id, None)
         return FullRead(None, replies=found)
 
-    active = _is_active(job)
-    later = after(job) if after else {}
-    seen = None
-    if active or later:
-
-        def build(pipe):
-            if active:
-                evalsha_in(pipe, LOOK, lost_workers.look_keys(job), lost_workers.look_args(job))
-            for command in later.values():
-                command(pipe)
-
-        more = execute_loading(connection, build, (LOOK,))
-        seen = lost_workers.as_look(more[0]) if active else None
-        found.update(zip(later, more[1:] if active else more, strict=True))
+    plan = _plan(job, after)
+    guessed = zip(guess.items(), list(replies), strict=True)
+    found.update((name, reply) for (name, command), reply in guessed if plan.get(name) == command)
+    missing = {name: command for name, command in plan.items() if name not in found}
+    if missing:
+        found.update(zip(missing, _execute(connection, list(missing.values())), strict=True))
+    _remember(job)
+    seen = lost_workers.as_look(found.pop(_LOOK)) if _LOOK in found else None
 
     latest = _latest_result(job, latest_reply) if result else UNREAD
     lines = [line.decode("utf-8", "replace") for line in raw_lines]
-    before = (job.get_status(refresh=False), job.enqueued_at)
+    was = (job.get_status(refresh=False), job.enqueued_at)
     # a job whose worker was lost shows as such, not as running
     job, place = lost_workers.settle_and_locate(job, seen)
-    if (job.get_status(refresh=False), job.enqueued_at) != before:
+    if (job.get_status(refresh=False), job.enqueued_at) != was:
         # settling it failed or requeued it, and logged why: its log and result are read again
         lines = read_log(connection, job.id) if log else []
         latest = UNREAD
     return FullRead(job, lines, place, latest, found)
+
+
+def _remember(job: Job) -> None:
+    if job.id not in _last_read and len(_last_read) >= _MAX_REMEMBERED:
+        _last_read.pop(next(iter(_last_read)), None)
+    _last_read[job.id] = job
 
 
 def read_job(job_id: str, log: bool = True) -> JobRead:

@@ -45,10 +45,10 @@ def current_link(job_id: str) -> dict | None:
     return link_from(get_redis().hgetall(share_key(job_id)))
 
 
-def read_link(job_id: str):
+def read_link(job_id: str) -> tuple:
     """``current_link``'s read, to go in a page's pipeline (``job_reads.read``); ``link_from``
     turns its reply into the link."""
-    return lambda pipe: pipe.hgetall(share_key(job_id))
+    return ("hgetall", share_key(job_id))
 
 
 def link_from(stored: dict) -> dict | None:

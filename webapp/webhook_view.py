@@ -19,7 +19,7 @@ def attempts(target_id: str) -> list[dict]:
 def read_for_job(job) -> dict:
     """The reads ``for_job`` needs, to go in a page's pipeline (``job_reads.read``): the attempts
     of a job declared with a webhook, none for any other job."""
-    return {"webhook": lambda pipe: pipe.lrange(attempts_key(job.id), 0, -1)} if job.webhooks else {}
+    return {"webhook": ("lrange", attempts_key(job.id), 0, -1)} if job.webhooks else {}
 
 
 def for_job(job, raw_attempts: list | None = None) -> dict | None:
