@@ -22,6 +22,7 @@ from bench import (
     tiny_jobs,
     upload_memory,
     web,
+    webhooks,
     workers,
 )
 from bench.harness import RedisServer, Settings, load, print_table
@@ -38,6 +39,7 @@ SUITES = {
     "console": console.run,
     "upload_memory": upload_memory.run,
     "batches": batch_submit.run,
+    "webhooks": webhooks.run,
 }
 
 

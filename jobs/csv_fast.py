@@ -17,6 +17,7 @@ process that forks (the worker's main process never imports it).
 """
 
 import csv
+import re
 
 from jobs.csv_rules import HUGE, MAX_VALUE_CHARS, TOP_VALUES, histogram, is_number, python_reads
 
@@ -78,6 +79,10 @@ def _trim_end(body: str) -> str:
     return body[:end] + newline if end + len(newline) < len(body) else body
 
 
+#: what ``profile_utf8`` answers for rows only the reference engine reads as Python's csv does
+PYTHON_ONLY = "python"
+
+
 def profile_rows(
     text: str, dialect, names: list[str], offset: int, exact_limit: int, column_factory, data=None
 ):
@@ -86,8 +91,6 @@ def profile_rows(
     ``column_factory(name)`` makes the Python engine's column, for the columns it must handle.
     ``data``: the bytes ``text`` was decoded from; when they are ASCII they are parsed as they are.
     """
-    import polars as pl
-
     body = _trim_end(text[offset:])
     if not body or body.isspace() or not _supported(dialect, body, len(names)):
         return None
@@ -95,11 +98,72 @@ def profile_rows(
     raw = data[offset:] if ascii_bytes else body.encode("utf-8")
     if not raw.endswith(b"\n"):
         raw += b"\n"  # Polars lets a long last row through when no line end follows it
-    keys = [f"c{i}" for i in range(len(names))]
+    frame = _read(raw, dialect, len(names), skip_lines=0)
+    if frame is None or _disagrees(frame, body.count(dialect.delimiter), dialect):
+        return None
+    rows = frame.height
+    return rows, _summaries(frame, names, exact_limit, column_factory)
+
+
+def profile_utf8(data: bytes, dialect, names: list[str], offset: int, exact_limit: int, column_factory):
+    """``profile_rows`` for UTF-8 ``data`` whose rows start at byte ``offset``, read from the bytes
+    as they are: no decoded text, no copy of the rows (but when the file ends without a line end
+    or with blank lines). The same checks, made on the bytes: the delimiter, the quote and line
+    ends are ASCII, and in UTF-8 an ASCII byte is never part of another character.
+
+    None where the text engine must decide (a body of spaces, a dialect not plain ASCII);
+    ``PYTHON_ONLY`` where Polars read the rows and ``profile_rows`` would hand them back too."""
+    if not (dialect.delimiter.isascii() and (dialect.quotechar or "").isascii()):
+        return None
+    end = len(data)
+    while end > offset and data[end - 1] in b"\r\n":
+        end -= 1
+    if end == offset or not _VISIBLE_ASCII.search(data, offset, end):
+        return None
+    newline = b"\r\n" if data[end : end + 2] == b"\r\n" else data[end : end + 1]
+    body_end = end + len(newline)
+    if not _supported_bytes(dialect, data, offset, body_end, len(names)):
+        return None
+    raw = data
+    if body_end < len(data) or not data.endswith(b"\n"):  # blank lines at the end, no last line end
+        raw = data[:body_end] + (b"" if data[:body_end].endswith(b"\n") else b"\n")
+    frame = _read(raw, dialect, len(names), skip_lines=data.count(b"\n", 0, offset))
+    del raw
+    delimiters = data.count(dialect.delimiter.encode(), offset, body_end)
+    if frame is None or _disagrees(frame, delimiters, dialect):
+        return PYTHON_ONLY
+    rows = frame.height
+    return rows, _summaries(frame, names, exact_limit, column_factory)
+
+
+#: a byte that makes a text more than white space (non-ASCII bytes are left to the text engine)
+_VISIBLE_ASCII = re.compile(rb"[^\s\x80-\xff]")
+
+
+def _supported_bytes(dialect, data: bytes, start: int, end: int, width: int) -> bool:
+    """``_supported`` for the body ``data[start:end]``, without slicing it."""
+    if dialect.escapechar or dialect.skipinitialspace or len(dialect.delimiter) != 1:
+        return False
+    if not dialect.quotechar or dialect.quoting == csv.QUOTE_NONE:
+        return False
+    if data.startswith((b"\n", b"\r"), start):
+        return False
+    crs = data.count(b"\r", start, end)
+    if crs and crs != data.count(b"\r\n", start, end):
+        return False
+    return width > 1 or (data.find(b"\n\n", start, end) < 0 and data.find(b"\n\r\n", start, end) < 0)
+
+
+def _read(raw: bytes, dialect, width: int, skip_lines: int):
+    """The rows as a frame of strings (``c0``, ``c1``, ...), or None when Polars refuses them."""
+    import polars as pl
+
+    keys = [f"c{i}" for i in range(width)]
     try:
-        frame = pl.read_csv(
+        return pl.read_csv(
             raw,
             has_header=False,
+            skip_lines=skip_lines,
             schema=dict.fromkeys(keys, pl.String),
             separator=dialect.delimiter,
             quote_char=dialect.quotechar,
@@ -109,21 +173,29 @@ def profile_rows(
         )
     except (pl.exceptions.PolarsError, ValueError):
         return None
-    if _disagrees(frame, body, dialect):
-        return None
+
+
+def _summaries(frame, names: list[str], exact_limit: int, column_factory) -> list[dict]:
+    """Each column's summary; a column is dropped from the frame once summed up, so the work on the
+    next one reuses its memory."""
+    import polars as pl
+
     summaries = []
-    for key, name in zip(keys, names, strict=True):
-        summary = _column(frame[key], name, exact_limit, pl)
+    for i, name in enumerate(names):
+        series = frame.drop_in_place(f"c{i}")
+        summary = _column(series, name, exact_limit, pl)
         if summary is None:
             column = column_factory(name)
-            column.add(tuple(frame[key].to_list()))
+            column.add(tuple(series.to_list()))
             summary = column.summary()
+        del series
         summaries.append(summary)
-    return frame.height, summaries
+    return summaries
 
 
-def _disagrees(frame, body: str, dialect) -> bool:
-    """Whether Python's csv would read this text differently from how Polars did.
+def _disagrees(frame, delimiters: int, dialect) -> bool:
+    """Whether Python's csv would read this text differently from how Polars did; ``delimiters``:
+    how many delimiters the text has.
 
     * A short row: Polars fills it with empty values. Every delimiter in the text separates two
       fields of a row or sits inside a (quoted) value, so full rows account for all of them.
@@ -138,13 +210,15 @@ def _disagrees(frame, body: str, dialect) -> bool:
         checks.append(pl.all().str.contains(quote, literal=True).any().name.suffix("_quote"))
     found = frame.select(checks).row(0, named=True)
     inside = sum(v for k, v in found.items() if k.endswith("_delimiters"))
-    if body.count(delimiter) != frame.height * (frame.width - 1) + inside:
+    if delimiters != frame.height * (frame.width - 1) + inside:
         return True
     return any(v for k, v in found.items() if not k.endswith("_delimiters"))
 
 
 def _column(series, name: str, exact_limit: int, pl) -> dict | None:
-    values = series.filter(series.str.len_bytes() > 0)
+    empty = series.str.len_bytes() == 0
+    values = series.filter(~empty) if empty.any() else series  # most columns have no empty value
+    del empty
     count = len(values)
     out = {"name": name, "type": "empty", "count": count, "missing": len(series) - count}
     out.update(_distinct(values, exact_limit))
@@ -156,7 +230,7 @@ def _column(series, name: str, exact_limit: int, pl) -> dict | None:
         return None  # numbers the Python engine must judge one by one
     if numbers is None:
         out["type"] = "text"
-        out.update(top=_top(values, pl), top_exact=True)
+        out.update(top=_top(values, out["distinct"], exact_limit, pl), top_exact=True)
         return out
     out["type"] = "integer" if numbers.dtype == pl.Int64 else "number"
     out.update(_numeric_stats(numbers, pl))
@@ -210,9 +284,18 @@ def _numeric_stats(numbers, pl) -> dict:
     }
 
 
-def _top(values, pl) -> list:
-    """The most frequent values, ties by value (as the Python engine orders them)."""
-    counts = values.value_counts(name="n")
-    least = counts["n"].top_k(TOP_VALUES).min()  # the few rows that can be in the top
-    top = counts.filter(pl.col("n") >= least).sort(["n", values.name], descending=[True, False])
-    return [[value[:MAX_VALUE_CHARS], n] for value, n in top.head(TOP_VALUES).iter_rows()]
+def _top(values, distinct: int, exact_limit: int, pl) -> list:
+    """The most frequent values, ties by value (as the Python engine orders them). Up to
+    ``exact_limit`` distinct values they are counted in a hash table (``value_counts``, the fastest);
+    past it, as runs of the sorted values, since a hash table of that many values takes several
+    times the column's memory."""
+    if distinct <= exact_limit:
+        counts = values.value_counts(name="len")
+    else:
+        counts = values.sort().rle().struct.unnest().rename({"value": values.name})
+    least = counts["len"].top_k(TOP_VALUES).min()  # the few rows that can be in the top
+    top = counts.filter(pl.col("len") >= least).sort(["len", values.name], descending=[True, False])
+    return [
+        [value[:MAX_VALUE_CHARS], n]
+        for value, n in top.select(values.name, "len").head(TOP_VALUES).iter_rows()
+    ]

@@ -6,9 +6,11 @@
 * One queue: ``jobdeck:pause:queue:<name>`` (reason and end, expiring at the end).
   ``PausableQueue.dequeue_any`` (RQ's public class method that every worker dequeues through; the
   Jobdeck worker uses this queue class) leaves paused queues out, reading them at most once a
-  second. A worker already blocked waiting on a queue when it is paused (or that read the pauses
-  within that second) can still take one job from it; a resumed queue is listened to again within
-  the worker's dequeue timeout (``--worker-ttl`` - 15 s).
+  second. A worker already waiting on a queue when it is paused (or that read the pauses within
+  that second) may still pop a job from it: every job popped is therefore checked against its
+  queue's pause and, if paused, put back at the front of the queue in the same step
+  (``lua/requeue_if_paused.lua``). While any of its queues is paused, a worker waits at most
+  ``PAUSED_POLL_SECONDS`` at a time, so it listens to a resumed queue again within about that long.
 """
 
 import json
@@ -19,9 +21,12 @@ from rq import Queue
 from rq.exceptions import DequeueTimeout
 from rq.suspension import WORKERS_SUSPENDED, resume, suspend
 
+from jobs.redis_scripts import REQUEUE_IF_PAUSED
+
 ALL_KEY = "jobdeck:pause:all"
-#: how long a worker whose every queue is paused waits before it looks again
-PAUSED_POLL_SECONDS = 5
+#: how long a worker waits for a job, at most, while any of its queues is paused, before it reads
+#: the pauses again (so a resume is noticed within about this long)
+PAUSED_POLL_SECONDS = 1
 REASON_LIMIT = 200
 #: how long a worker trusts what it last read of the queue pauses (it dequeues once per job)
 PAUSES_CACHE_SECONDS = 1.0
@@ -136,19 +141,31 @@ def paused_queues(connection, names: tuple) -> set:
     return seen[1]
 
 
+def put_back_if_paused(connection, queue: Queue, job_id: str) -> bool:
+    """True when ``queue`` is paused now and the job just taken from it went back to its front."""
+    keys = [queue_key(queue.name), queue.key, queue.intermediate_queue_key]
+    return bool(REQUEUE_IF_PAUSED(keys, [job_id], client=connection))
+
+
 class PausableQueue(Queue):
     """RQ's queue, whose ``dequeue_any`` skips paused queues."""
 
     @classmethod
     def dequeue_any(cls, queues, timeout, connection, *args, **kwargs):
-        paused = paused_queues(connection, tuple(q.name for q in queues))
-        open_queues = [q for q in queues if q.name not in paused]
-        if not open_queues:
-            if timeout is None:  # burst mode: nothing to take now
-                return None
-            time.sleep(min(timeout, PAUSED_POLL_SECONDS))
-            raise DequeueTimeout(timeout, [q.key for q in queues])
-        return super().dequeue_any(open_queues, timeout, connection, *args, **kwargs)
+        queues = list(queues)
+        while True:
+            paused = paused_queues(connection, tuple(q.name for q in queues))
+            open_queues = [q for q in queues if q.name not in paused]
+            if not open_queues:
+                if timeout is None:  # burst mode: nothing to take now
+                    return None
+                time.sleep(min(timeout, PAUSED_POLL_SECONDS))
+                raise DequeueTimeout(timeout, [q.key for q in queues])
+            wait = min(timeout, PAUSED_POLL_SECONDS) if paused and timeout is not None else timeout
+            result = super().dequeue_any(open_queues, wait, connection, *args, **kwargs)
+            if result is None or not put_back_if_paused(connection, result[1], result[0].id):
+                return result
+            _seen.clear()  # paused since it was last read: read the pauses again before waiting
 
 
 class SkipsPausedQueues:

@@ -31,6 +31,8 @@ CLAIM_RESULT = _script("claim_result")
 END_ATTEMPT = _script("end_attempt")
 DUE_LIVENESS = _script("due_liveness")
 DECLARE_LOST = _script("declare_lost")
+# a job taken from a queue paused meanwhile goes back to its front (jobs/queue_pause.py)
+REQUEUE_IF_PAUSED = _script("requeue_if_paused")
 
 
 def evalsha_in(pipe, script: Script, keys: list, args: list) -> None:

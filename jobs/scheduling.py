@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 from croniter import croniter
 
+from jobs import queue_pause
 from jobs.errors import TaskInputError
 from jobs.registry import get_task, validate
 
@@ -34,6 +35,8 @@ DEFAULT_MODULE = "jobs.schedules"
 #: how long a slot's claim is kept: far longer than two schedulers' clocks can differ
 SLOT_CLAIM_SECONDS = 24 * 3600
 MAX_EVENTS = 50
+#: a pause's reason, at most (the budget of every pause's reason)
+REASON_LIMIT = queue_pause.REASON_LIMIT
 #: missed slots counted at most (a schedule every second, down for a week, is "more than 10,000")
 MAX_COUNTED_MISSES = 10_000
 

@@ -25,7 +25,9 @@ from jobs.statuses import FAILED, FINISHED
 log = logging.getLogger(__name__)
 
 DELIVER = "jobs.webhook_delivery.deliver"
-DELIVERY_QUEUE = QUEUE_NAMES[0]  # a job's end is news: its delivery goes before other work
+#: a job's end is news: its delivery goes on the first queue, at its front (before other work
+#: waiting there), so the next free worker sends it
+DELIVERY_QUEUE = QUEUE_NAMES[0]
 DEFAULT_TTL = 7 * 24 * 3600
 
 
@@ -93,6 +95,7 @@ def enqueue_deliveries(connection, targets: list[tuple], ttl: int) -> None:
             failure_ttl=ttl,
             description=f"webhook: {target[0]} {target[1]} {target[3]}",
             retry=Retry(max=len(intervals), interval=intervals),
+            at_front=True,
         )
         for target in targets
     ]

@@ -4,7 +4,9 @@ the pause and its reason on the console and on a waiting job's page; warm shutdo
 import time
 
 import pytest
+from rq import Queue
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from jobs import queue_pause
 from scripts.processes import wait_until
@@ -75,3 +77,43 @@ def test_warm_shutdown_from_the_workers_page(client, connection, worker):
     audit = client.get("/admin/audit", headers=ADMIN).get_data(as_text=True)
     assert f"warm shutdown of {name}" in audit
     assert client.post("/admin/workers/nobody/shutdown", headers=ADMIN).status_code == 404
+
+
+def blocked_in_dequeue(connection) -> bool:
+    """The worker is waiting for a job (RQ's BLPOP over its queues)."""
+    return any(client.get("cmd") in ("blpop", "blmove") for client in connection.client_list())
+
+
+def test_a_worker_waiting_since_before_the_pause_takes_nothing_from_the_paused_queue(app, connection, worker):
+    """The worker waits on high, default and low since before "low" is paused; the job that then
+    arrives on "low" wakes it, and goes back to the front of its queue. It runs once resumed."""
+    wait_until(lambda: blocked_in_dequeue(connection), timeout=30, message="the worker to wait for a job")
+    queue_pause.pause_queue(connection, "low", "maintenance", None)
+    held = enqueue(app, "primes", {"limit": 100})  # primes run on "low"
+    behind = enqueue(app, "primes", {"limit": 100})
+    marker = enqueue(app, "countdown", {"seconds": 1}, priority="high")
+    # the worker takes one job at a time: once the later "high" job has run, the first "low" job
+    # had reached it already, and was handed back
+    wait_until(lambda: status(connection, marker) == "finished", timeout=30, message="the high job to run")
+    assert status(connection, held) == status(connection, behind) == "queued"
+    assert connection.lrange("rq:queue:low", 0, -1) == [held.encode(), behind.encode()]  # in their places
+    assert Job.fetch(held, connection=connection).started_at is None
+
+    resumed = time.monotonic()
+    queue_pause.resume_queue(connection, "low")
+    wait_until(lambda: status(connection, behind) == "finished", timeout=60, message="the low jobs to run")
+    print(f"resume noticed and both low jobs run within {time.monotonic() - resumed:.1f} s")
+    assert status(connection, held) == "finished"
+
+
+def test_a_job_taken_through_rqs_intermediate_list_goes_back_too(app, connection):
+    """Waiting on one queue alone, RQ moves the job it takes into that queue's intermediate list."""
+    job_id = enqueue(app, "primes", {"limit": 100})
+    low = Queue("low", connection=connection, serializer=JSONSerializer)
+    job, queue = Queue.dequeue_any([low], None, connection=connection, serializer=JSONSerializer)
+    assert job.id == job_id and connection.lrange(low.intermediate_queue_key, 0, -1) == [job_id.encode()]
+    assert not queue_pause.put_back_if_paused(connection, queue, job.id)  # open: the worker keeps it
+    queue_pause.pause_queue(connection, "low", "maintenance", None)
+    assert queue_pause.put_back_if_paused(connection, queue, job.id)
+    assert connection.lrange(low.intermediate_queue_key, 0, -1) == []
+    assert connection.lrange("rq:queue:low", 0, -1) == [job_id.encode()]

@@ -15,7 +15,7 @@ def app(redis_url):
 
 
 def found_ids(html: str) -> list[str]:
-    return re.findall(r'<th scope="row"><a href="/jobs/([^"]+)">', html)
+    return re.findall(r'<th scope="row"><a href="/operator\?next=/jobs/([^"]+)">', html)
 
 
 def test_find_a_job_by_its_id_or_prefix_whoever_owns_it(app, client):

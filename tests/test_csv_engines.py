@@ -39,6 +39,18 @@ def outcome(text, engine):
         csv_profile.sniff_dialect = original
 
 
+def outcome_of_bytes(data: bytes):
+    """``outcome`` of the bytes as an upload gives them (``profile_bytes``: UTF-8 read as bytes)."""
+    original = csv_profile.sniff_dialect
+    csv_profile.sniff_dialect = lambda sample: csv.excel
+    try:
+        return csv_profile.profile_bytes(data)
+    except TaskInputError as exc:
+        return str(exc)
+    finally:
+        csv_profile.sniff_dialect = original
+
+
 def assert_same(fast, reference):
     if isinstance(reference, str) or isinstance(fast, str):
         assert fast == reference
@@ -134,12 +146,14 @@ def test_fuzz_both_engines_agree_on_well_formed_and_ragged_files(body, quoting):
     csv.writer(out, quoting=quoting).writerows([[f"c{i}" for i in range(width)], *body])
     text = out.getvalue()
     assert_same(outcome(text, "auto"), outcome(text, "python"))
+    assert_same(outcome_of_bytes(text.encode()), outcome(text, "python"))
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet="ab1 ,;\n\r\t", min_size=1, max_size=40))
 def test_fuzz_both_engines_agree_on_unquoted_text_with_blank_lines_crs_and_ragged_rows(text):
     assert_same(outcome("h1,h2\n" + text, "auto"), outcome("h1,h2\n" + text, "python"))
+    assert_same(outcome_of_bytes(f"h1,h2\n{text}".encode()), outcome("h1,h2\n" + text, "python"))
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,6 +166,34 @@ def test_fuzz_malformed_quotes_give_a_consistent_profile_or_one_sentence(text):
         return
     for column in profile["columns"]:
         assert column["count"] + column["missing"] == profile["rows"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,name\n1,caf\u00e9\n2,na\u00efve\n3,caf\u00e9\n",  # non-ASCII values
+        "\ufeffid;n\u00e4me\r\n1;x\r\n2;y\r\n",  # a BOM, CRLF, semicolons, a non-ASCII header
+        'id,"multi\nline"\n1,2\n3,4\n',  # a quoted line end in the header
+        "id,name\n1,a\n2,b",  # no line end after the last row
+        "id,name\n1,a\n2,b\n\n\n",  # blank lines at the end
+        "id,name\r\n1,a\r\n2,b\r\n\r\n",
+        "id,name\n1,a\n2,b,c\n",  # ragged: the reference engine's sentence
+        "only\n\u00e9\n\u00e9\nx\n",  # one column
+        "a,b\n  \n",  # nothing but spaces after the header
+    ],
+)
+def test_a_utf8_upload_is_profiled_from_its_bytes_as_from_its_text(text, monkeypatch):
+    reference = outcome(text.removeprefix("\ufeff"), "python")
+    assert_same(outcome_of_bytes(text.encode()), reference)
+    monkeypatch.setattr(csv_profile, "decode_text", lambda *args: pytest.fail("the file was decoded whole"))
+    if not isinstance(reference, str) and text != "a,b\n  \n":
+        assert_same(outcome_of_bytes(text.encode()), reference)
+
+
+def test_a_latin1_upload_is_still_read_as_text():
+    data = "id,name\n1,caf\u00e9\n2,caf\u00e9\n".encode("latin-1")
+    profile = csv_profile.profile_bytes(data)
+    assert profile["columns"][1]["top"] == [["caf\u00e9", 2]]
 
 
 @settings(max_examples=FUZZ_EXAMPLES * 5, deadline=None)

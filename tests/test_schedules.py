@@ -203,7 +203,7 @@ def test_the_schedules_page_shows_words_next_run_and_runs_and_its_actions_are_au
     response = client.post("/admin/schedules/nightly-primes/run", headers=ADMIN, follow_redirects=True)
     page = response.get_data(as_text=True)
     job_id = get_cron_job_ids("nightly-primes", connection)[0]
-    assert f'href="/jobs/{job_id}"' in page and "run now by admin" in page
+    assert f'href="/operator?next=/jobs/{job_id}"' in page and "run now by admin" in page
     assert client.get(f"/jobs/{job_id}", headers=ADMIN).status_code == 200
 
     until = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")

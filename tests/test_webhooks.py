@@ -9,11 +9,15 @@ import json
 import os
 import re
 import time
+from datetime import UTC
 
 import pytest
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from jobs import webhooks
 from jobs.webhook_delivery import read_attempts
+from jobs.webhook_job import DELIVER, DELIVERY_QUEUE, enqueue_deliveries
 from scripts.processes import ROOT, WorkerProcess, free_port, procfile_command, wait_until
 from tests.helpers import TEST_CONFIG, local_http_server
 from webapp import create_app
@@ -40,9 +44,10 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        at = time.time()
         noted = type(self).status_at_receipt() if type(self).status_at_receipt else None
         type(self).seen.append(
-            {"path": self.path, "headers": dict(self.headers), "body": body, "noted": noted}
+            {"path": self.path, "headers": dict(self.headers), "body": body, "noted": noted, "at": at}
         )
         if self.behaviour == "hang":
             time.sleep(1.5)  # longer than the attempt waits (JOBDECK_WEBHOOK_TIMEOUT=1)
@@ -243,6 +248,37 @@ def test_the_procfile_worker_sends_through_the_webhook_job_class(
     wait_until(lambda: receiver.seen, timeout=30, message="the webhook from the worker process")
     assert json.loads(receiver.seen[0]["body"])["id"] == job_id
     assert connection.hget(f"rq:job:{job_id}", "status") == b"finished"
+
+
+def test_the_procfile_worker_delivers_a_signed_webhook_after_the_jobs_end(
+    redis_url, connection, app, tmp_path, receiver
+):
+    """Done means: "a webhook arrives, signed, within 1 s of a job's end". The arrival and its
+    signature are asserted here; how soon is measured in ``python -m bench --only webhooks``
+    (docs/webhooks.md), and printed here."""
+    WorkerProcess(redis_url, log=tmp_path / "worker.log", environ=dict(os.environ)).start()
+    client = app.test_client()
+    job_id = submit(client, receiver.url + "/hook")
+    wait_until(lambda: receiver.seen, timeout=60, message="the webhook from the worker process")
+    request = receiver.seen[0]
+    assert documented_verify()(request["body"], request["headers"][webhooks.SIGNATURE_HEADER], SECRET)
+    sent = json.loads(request["body"])
+    assert sent["id"] == job_id and sent["status"] == "finished"
+    job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+    ended_at = job.ended_at.replace(tzinfo=UTC).timestamp()
+    assert job.get_status().value == "finished" and request["at"] >= ended_at
+    print(f"webhook arrived {1000 * (request['at'] - ended_at):.0f} ms after the job's end")
+
+
+def test_a_delivery_goes_before_the_work_already_waiting_on_its_queue(client, connection, receiver):
+    waiting = client.post(
+        "/api/jobs", json={"task": "countdown", "params": {"seconds": 1}, "priority": "high"}
+    )
+    ended = submit(client, receiver.url + "/hook")
+    enqueue_deliveries(connection, [("job", ended, receiver.url + "/hook", "finished")], 60)
+    queued = [job_id.decode() for job_id in connection.lrange(f"rq:queue:{DELIVERY_QUEUE}", 0, -1)]
+    assert len(queued) == 2 and queued[1] == waiting.get_json()["id"]
+    assert Job.fetch(queued[0], connection=connection, serializer=JSONSerializer).func_name == DELIVER
 
 
 def test_canceling_a_batch_from_its_page_ends_it_and_sends_its_webhook(

@@ -28,6 +28,7 @@ from webapp import (
     ratelimit,
     redis_connection,
     redis_required,
+    schedules_api,
     session_cookie,
     share_links,
     signin_throttle,
@@ -87,7 +88,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     csrf.protection.exempt(admin_schedules.bp)  # checked by the console's gate, after the role
-    for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp):
+    csrf.protection.exempt(schedules_api.bp)  # JSON bodies only, as the rest of the API
+    for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp, schedules_api.bp):
         app.register_blueprint(blueprint)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)

@@ -43,10 +43,10 @@ class BatchForm(PostedForm):
         return {name: submitted_value(self[name]) for name in self.shared}
 
     def to_items(self, store_file) -> list[dict]:
-        """One parameter dict per file; ``store_file(index, field, filename, data)`` keeps its bytes."""
+        """One parameter dict per file; ``store_file(index, field, upload)`` keeps it."""
         shared = self.shared_params()
         return [
-            {**shared, self.file_param: store_file(i, self.file_param, upload.filename, upload.read())}
+            {**shared, self.file_param: store_file(i, self.file_param, upload)}
             for i, upload in enumerate(chosen_files(self.files))
         ]
 

@@ -1,7 +1,7 @@
 """Batch pages: the many-files form, the batch page and its three actions.
 
-The batch page is for the batch's owner and the admin; anyone else gets the same 404 as for a batch
-that does not exist. Each action is a POST with a CSRF token and lands back on the page.
+The batch page is for the batch's owner, the admin and the read-only operator (who is refused every
+action with 403); anyone else gets the same 404 as for a batch that does not exist. Each action is a POST with a CSRF token and lands back on the page.
 """
 
 import uuid
@@ -20,8 +20,10 @@ from webapp import webhook_view
 from webapp.batch_forms import BATCH_FORMS
 from webapp.batch_submission import add_to_batch, enqueue_batch
 from webapp.batch_view import BatchView, read_batch
-from webapp.identity import can_manage, owner_id
+from webapp.identity import READ_ONLY, owner_id
+from webapp.job_access import owner_may_read, owner_refusal
 from webapp.redis_connection import get_redis
+from webapp.upload_stream import store_upload
 
 bp = Blueprint("batches", __name__)
 
@@ -52,8 +54,8 @@ def submit(name: str):
     connection, ttl = get_redis(), current_app.config["FAILURE_TTL"]
     job_ids = [str(uuid.uuid4()) for _ in form.files.data]
 
-    def store_file(index: int, field_name: str, filename: str, data: bytes) -> dict:
-        return storage.put_upload(connection, job_ids[index], field_name, filename, data, ttl)
+    def store_file(index: int, field_name: str, upload) -> dict:
+        return store_upload(connection, job_ids[index], field_name, upload, ttl)
 
     items = form.to_items(store_file)
     try:
@@ -66,24 +68,30 @@ def submit(name: str):
 
 
 def visible_batch(batch_id: str) -> BatchView | None:
-    """The batch, for its owner or the admin; None for anyone else, as for a batch that is not there."""
+    """The batch, for its readers (its owner, the admin, the read-only operator: the rules of a
+    job, ``webapp/job_access.py``); None for anyone else, as for a batch that is not there."""
     batch = read_batch(batch_id) if len(batch_id) <= 64 else None
-    return batch if batch is not None and can_manage(batch.owner) else None
+    return batch if batch is not None and owner_may_read(batch.owner) else None
 
 
 def batch_for(batch_id: str) -> BatchView:
+    """The batch, to act on: its owner's and the admin's; 403 for the read-only operator."""
     batch = visible_batch(batch_id)
-    if batch is None:
-        abort(404)
+    refusal = owner_refusal(batch.owner) if batch is not None else 404
+    if refusal:
+        abort(refusal, description=READ_ONLY)
     return batch
 
 
 @bp.get("/batches/<batch_id>")
 def show(batch_id: str):
-    batch = batch_for(batch_id)
+    batch = visible_batch(batch_id)
+    if batch is None:
+        abort(404)
     return render_template(
         "batch.html",
         batch=batch,
+        can_act=owner_refusal(batch.owner) is None,
         refresh=current_app.config["REFRESH_SECONDS"] if batch.is_active else None,
         webhook_attempts=webhook_view.attempts(batch.id) if batch.webhook else [],
     )

@@ -1,6 +1,7 @@
 """Downloads of the files a job produced: ``GET /jobs/<job_id>/files/<name>``.
 
-Only the job's owner (or the admin, or a holder of a share link) may download; anyone else gets the
+Only the job's readers (its owner, the admin, the read-only operator; ``webapp/job_access.py``) and
+holders of a share link may download; anyone else gets the
 same 404 as for a missing job, and only files its result lists. The bytes come
 from Redis and expire with the job's result, after which the answer is 404. Image previews may be
 shown inline (``?inline=1``); everything else is an attachment, and nothing is ever sniffed.

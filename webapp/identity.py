@@ -11,6 +11,8 @@ from webapp import sso
 
 ADMIN = "admin"
 VIEWER = "viewer"
+#: what the read-only operator is told when it tries to act (403), wherever it tries
+READ_ONLY = "The read-only operator may look but not act."
 
 
 def owner_id(create: bool = False) -> str | None:

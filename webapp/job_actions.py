@@ -1,4 +1,5 @@
 """What the owner (or the admin) can do to a job: cancel, stop, retry, edit and resubmit, delete.
+The read-only operator, who may read any job, is refused with 403 (``webapp/job_access.py``).
 
 Each action is a POST with a CSRF token and lands back on a page with a flash message.
 """
@@ -13,8 +14,8 @@ from jobs.joblog import log_key
 from jobs.registry import get_task
 from jobs.stop_requests import request_stop
 from webapp import history
-from webapp.identity import owner_id
-from webapp.job_access import can_read
+from webapp.identity import READ_ONLY, owner_id
+from webapp.job_access import action_refusal
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
@@ -29,8 +30,9 @@ def retry_key(job_id: str) -> str:
 
 def _job_for_action(job_id: str):
     job = fetch_job(job_id)
-    if not can_read(job):  # the owner's and the admin's; a stranger learns nothing, not even that it exists
-        abort(404)
+    refusal = action_refusal(job)  # a stranger learns nothing, not even that the job exists
+    if refusal:
+        abort(refusal, description=READ_ONLY)
     return job
 
 

@@ -17,7 +17,7 @@ from rq.job import Job, JobStatus
 from jobs.joblog import log_key
 from jobs.redis_scripts import LOOK, execute_loading
 from webapp import lost_workers
-from webapp.identity import can_manage
+from webapp.job_access import owner_may_read
 
 _FIELDS = ("status", "meta", "ended_at", "origin", "enqueued_at")
 _ACTIVE = (JobStatus.QUEUED.value, JobStatus.STARTED.value)
@@ -57,7 +57,7 @@ def current(connection, job_id: str) -> str | None:
         owner = json.loads(meta).get("owner") if meta else None
     except ValueError:
         return None
-    if not can_manage(owner):  # the rule of job_access.can_read, on the owner read here
+    if not owner_may_read(owner):  # the rule of job_access.can_read, on the owner read here
         return None
     place = b""
     if status.decode() in _ACTIVE:

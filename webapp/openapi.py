@@ -8,6 +8,7 @@ in as they are; ``models_json_schema`` gathers them (and what they share, such a
 from pydantic.json_schema import models_json_schema
 
 from jobs.queue_names import QUEUE_NAMES
+from jobs.scheduling import MISSED_POLICIES, REASON_LIMIT
 from jobs.statuses import FILTERS
 from webapp.start_time import MAX_AHEAD_SECONDS
 
@@ -74,6 +75,146 @@ def _submission(task_refs: list[tuple[str, str]]) -> dict:
     return {"oneOf": variants} if variants else {"type": "object"}
 
 
+def _schedule() -> dict:
+    time = {"type": ["string", "null"], "format": "date-time"}
+    run = {
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "description": 'The job\'s status, or "expired" once it has gone.'},
+            "trigger": {"type": ["string", "null"], "description": "due at ..., run now by ..., missed run"},
+            "enqueued_at": time,
+            "started_at": time,
+            "ended_at": time,
+            "elapsed_seconds": {"type": ["number", "null"]},
+            "url": {"type": "string"},
+            "page_url": {"type": "string"},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["name", "task", "params", "cron", "cron_in_words", "next_run", "paused", "runs"],
+        "properties": {
+            "name": {"type": "string"},
+            "task": {"type": "string"},
+            "params": {"type": "object"},
+            "cron": {"type": "string", "description": "Five fields (a sixth: seconds), UTC."},
+            "cron_in_words": {"type": "string"},
+            "missed": {"type": "string", "enum": list(MISSED_POLICIES)},
+            "next_run": {**time, "description": "None while paused until resumed by hand."},
+            "paused": {"type": "boolean"},
+            "pause": {
+                "type": ["object", "null"],
+                "properties": {"reason": {"type": "string"}, "by": {"type": "string"}, "until": time},
+            },
+            "runs": {"type": "array", "items": run, "description": "The last runs, newest first."},
+            "events": {
+                "type": "array",
+                "description": "What happened beyond the runs (missed runs, runs skipped while paused).",
+                "items": {"type": "object"},
+            },
+            "url": {"type": "string"},
+        },
+    }
+
+
+def _schedule_paths(error: dict) -> dict:
+    """The schedules, for operators (HTTP basic: the admin acts, the read-only operator reads)."""
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    operator = [{"operator": []}]
+    refused = {"401": error, "403": error, "404": error}
+    acted = {
+        "type": "object",
+        "required": ["message", "schedule"],
+        "properties": {
+            "message": {"type": "string"},
+            "job": {"type": "object", "properties": {"id": {"type": "string"}, "url": {"type": "string"}}},
+            "schedule": {"$ref": "#/components/schemas/Schedule"},
+        },
+    }
+    acted_json = {"application/json": {"schema": acted}}
+
+    def action(summary: str, operation: str, body: dict, answer: dict) -> dict:
+        return {
+            "post": {
+                "summary": summary,
+                "operationId": operation,
+                "security": operator,
+                "parameters": [name],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": body}}},
+                "responses": {**answer, "400": error, **refused},
+            }
+        }
+
+    empty = {"type": "object"}
+    pause_body = {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {"type": "string", "maxLength": REASON_LIMIT},
+            "until": {
+                "type": "string",
+                "format": "date-time",
+                "description": "UTC unless it names its zone.",
+            },
+        },
+    }
+    listing = {
+        "type": "object",
+        "properties": {"schedules": {"type": "array", "items": {"$ref": "#/components/schemas/Schedule"}}},
+    }
+    return {
+        "/api/schedules": {
+            "get": {
+                "summary": "The schedules (recurring jobs)",
+                "operationId": "listSchedules",
+                "security": operator,
+                "responses": {
+                    "200": {
+                        "description": "The schedules.",
+                        "content": {"application/json": {"schema": listing}},
+                    },
+                    "401": error,
+                },
+            }
+        },
+        "/api/schedules/{name}": {
+            "get": {
+                "summary": "One schedule",
+                "operationId": "getSchedule",
+                "security": operator,
+                "parameters": [name],
+                "responses": {"200": _json("#/components/schemas/Schedule", "The schedule."), **refused},
+            }
+        },
+        "/api/schedules/{name}/run": action(
+            "Run a schedule now",
+            "runSchedule",
+            empty,
+            {
+                "202": {
+                    "description": "Enqueued; Location is the job's URL.",
+                    "headers": {"Location": {"schema": {"type": "string"}}},
+                    "content": acted_json,
+                }
+            },
+        ),
+        "/api/schedules/{name}/pause": action(
+            "Pause a schedule, until resumed or until a time",
+            "pauseSchedule",
+            pause_body,
+            {"200": {"description": "Paused.", "content": acted_json}},
+        ),
+        "/api/schedules/{name}/resume": action(
+            "Resume a paused schedule",
+            "resumeSchedule",
+            empty,
+            {"200": {"description": "Resumed.", "content": acted_json}, "409": error},
+        ),
+    }
+
+
 def _json(schema_ref: str, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
 
@@ -85,6 +226,7 @@ def openapi_document(specs: list) -> dict:
         **definitions.get("$defs", {}),
         "Error": _error(),
         "Job": _job(),
+        "Schedule": _schedule(),
         "Task": {
             "type": "object",
             "required": ["name", "title", "description", "params_schema"],
@@ -181,9 +323,11 @@ def openapi_document(specs: list) -> dict:
                     "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
                 }
             },
+            **_schedule_paths(error),
         },
         "components": {
             "schemas": schemas,
             "responses": {"Error": _json("#/components/schemas/Error", "An error, with a message.")},
+            "securitySchemes": {"operator": {"type": "http", "scheme": "basic"}},
         },
     }

@@ -14,13 +14,14 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from webapp.api import job_body
 from webapp.downloads import file_response
 from webapp.errors import json_error
-from webapp.job_access import can_read
+from webapp.identity import READ_ONLY
+from webapp.job_access import action_refusal
 from webapp.job_insights import insights
 from webapp.job_reads import fetch_job, read
 from webapp.job_view import from_job
@@ -93,10 +94,13 @@ def shared_job_id(token: str) -> str | None:
 
 
 def _owned_job(job_id: str):
+    """The job for its owner or the admin; None (the missing job's 404) for a stranger. The read-only
+    operator may read it but not share it: 403."""
     job = fetch_job(job_id)
-    if not can_read(job):
-        return None
-    return job
+    refusal = action_refusal(job)
+    if refusal == 403:
+        abort(403, description=READ_ONLY)
+    return None if refusal else job
 
 
 @bp.post("/jobs/<job_id>/share")

@@ -26,6 +26,7 @@ from jobs.registry import TASKS, get_task
 from jobs.task_declaration import InvalidParams, TaskSpec, upload_rules
 from jobs.upload_kinds import HEAD_BYTES, accept, kind_problem
 from webapp.forms import TaskForm
+from webapp.upload_stream import upload_size
 
 #: what a placeholder says before a parameter's example
 EXAMPLE_PREFIX = "e.g. "
@@ -47,11 +48,9 @@ def chosen_files(field) -> list:
 
 
 def head_and_size(upload) -> tuple[bytes, int]:
+    """The first bytes of an uploaded file (its kind is judged on them alone) and its size."""
     head = upload.stream.read(HEAD_BYTES)
-    upload.stream.seek(0, 2)
-    size = upload.stream.tell()
-    upload.stream.seek(0)
-    return head, size
+    return head, upload_size(upload)
 
 
 def _field(name: str, info, prop: dict, required: bool):
@@ -156,11 +155,11 @@ class DeclaredForm(TaskForm):
         return ok
 
     def to_params(self, store_file) -> dict:
-        """The validated parameters, each chosen file saved by ``store_file(field_name, filename,
-        data) -> reference``."""
+        """The validated parameters, each chosen file saved by ``store_file(field_name, upload) ->
+        reference`` (``webapp/upload_stream.py``)."""
         params = dict(self.clean)
         for name, files in self.chosen_files.items():
-            refs = [store_file(f"{name}{i}", f.filename, f.read()) for i, f in enumerate(files)]
+            refs = [store_file(f"{name}{i}", f) for i, f in enumerate(files)]
             many = upload_rules(self.spec.params.model_fields[name])["max_files"] > 1
             params[name] = refs if many else (refs[0] if refs else None)
         return params

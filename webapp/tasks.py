@@ -7,11 +7,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from jobs import storage
 from jobs.registry import TASKS, get_task
 from webapp.identity import owner_id
-from webapp.job_access import can_read
+from webapp.job_access import can_act
 from webapp.job_reads import fetch_job
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
 from webapp.task_forms import form_class
+from webapp.upload_stream import store_upload
 
 bp = Blueprint("tasks", __name__)
 
@@ -34,7 +35,7 @@ def show_form(name: str):
     spec, form_cls = _spec_and_form(name)
     source = request.args.get("from")
     job = fetch_job(source) if source else None
-    if can_read(job) and job.meta.get("task") == name:  # never another owner's parameters
+    if can_act(job) and job.meta.get("task") == name:  # never another owner's parameters
         params = {k: v for k, v in (job.meta.get("params") or {}).items() if not storage.referenced_files(v)}
         return render_template("task_form.html", spec=spec, form=form_cls(data=params), edited_from=job.id)
     return render_template("task_form.html", spec=spec, form=form_cls())
@@ -48,9 +49,8 @@ def submit(name: str):
         return render_template("task_form.html", spec=spec, form=form), 400
     job_id = str(uuid.uuid4())
 
-    def store_file(field_name: str, filename: str, data: bytes) -> dict:
-        ttl = current_app.config["FAILURE_TTL"]
-        return storage.put_upload(get_redis(), job_id, field_name, filename, data, ttl)
+    def store_file(field_name: str, upload) -> dict:
+        return store_upload(get_redis(), job_id, field_name, upload, current_app.config["FAILURE_TTL"])
 
     params = form.to_params(store_file)
     enqueue_task(

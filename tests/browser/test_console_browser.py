@@ -124,7 +124,19 @@ def test_pause_and_resume(admin_page, live_server):
     admin_page.locator("#no-pause").wait_for()
 
 
-def test_the_viewer_sees_everything_and_is_refused_every_action(viewer_page, live_server):
+def test_the_viewer_sees_everything_and_is_refused_every_action(app, viewer_page, live_server):
+    job_id = enqueue(app, "primes", {"limit": 100})  # another browser's job, found through search
+    viewer_page.goto(f"{live_server}/admin/search")
+    viewer_page.fill("#id", job_id[:8])
+    viewer_page.get_by_role("button", name="Find by id").click()
+    viewer_page.get_by_role("link", name=job_id).click()
+    viewer_page.wait_for_url(re.compile(f".*/jobs/{job_id}$"))
+    assert "queued" in viewer_page.locator("main").inner_text()
+    assert viewer_page.get_by_role("button", name="Cancel").count() == 0
+    # the browser now signs every request of the site (the page's live updates too), unasked
+    assert viewer_page.evaluate(f"fetch('/api/jobs/{job_id}').then(r => r.status)") == 200
+    refused = viewer_page.request.post(f"{live_server}/jobs/{job_id}/cancel", headers={"Origin": live_server})
+    assert refused.status in (400, 403)  # CSRF (no token, as the viewer is offered no form), else the role
     viewer_page.goto(f"{live_server}/admin/pause")
     assert "read-only" in viewer_page.locator(".operator").inner_text()
     viewer_page.fill("#reason", "not allowed")

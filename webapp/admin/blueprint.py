@@ -3,31 +3,45 @@ and for anything but a look, the admin's role and a CSRF token."""
 
 from flask import Blueprint, Response, abort, current_app, g, request
 
-from webapp.identity import ADMIN, VIEWER, admin_configured, operator_name, operator_role
+from webapp.identity import ADMIN, READ_ONLY, VIEWER, admin_configured, operator_name, operator_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOGIN_REQUIRED = "Operator login required."
+CHALLENGE = 'Basic realm="Jobdeck admin", charset="UTF-8"'
 
 
 def challenge() -> Response:
-    return Response(LOGIN_REQUIRED, 401, {"WWW-Authenticate": 'Basic realm="Jobdeck admin", charset="UTF-8"'})
+    return Response(LOGIN_REQUIRED, 401, {"WWW-Authenticate": CHALLENGE})
+
+
+def operator_refusal() -> tuple[int, str | None] | None:
+    """The console's rule, for its pages and its JSON alike: None when the request may go on, else
+    the status and message to refuse it with (404, the site's own message, while no admin login is
+    configured; 401 without an operator's sign-in; 403 for the viewer's actions). Notes the role in
+    ``g.operator_role``."""
+    if not admin_configured():
+        return 404, None
+    role = operator_role()
+    if role is None:
+        return 401, LOGIN_REQUIRED
+    g.operator_role = role
+    if request.method not in SAFE_METHODS and role != ADMIN:
+        return 403, READ_ONLY  # the viewer only looks
+    return None
 
 
 @bp.before_request
 def require_operator():
-    if not admin_configured():
-        abort(404)
-    role = operator_role()
-    if role is None:
-        return challenge()
-    g.operator_role = role
-    if request.method not in SAFE_METHODS:
-        if role != ADMIN:
-            abort(403)  # the viewer only looks
-        if current_app.config["WTF_CSRF_ENABLED"]:
-            current_app.extensions["csrf"].protect()
+    refusal = operator_refusal()
+    if refusal is not None:
+        status, message = refusal
+        if status == 401:
+            return challenge()
+        abort(status, description=message)
+    if request.method not in SAFE_METHODS and current_app.config["WTF_CSRF_ENABLED"]:
+        current_app.extensions["csrf"].protect()
     return None
 
 
