@@ -1,10 +1,14 @@
 """Worker benchmarks: no-op job throughput (the Procfile's worker command vs plain ``rq worker``,
-1 and 2 processes, ``SimpleWorker`` vs the forking ``Worker``), pickup latency of an idle worker,
-and an idle worker's memory. Worker processes are started fresh for every round."""
+1 and 2 processes, ``SimpleWorker`` vs the forking ``Worker``), the CPU each no-op job costs,
+pickup latency of an idle worker, and an idle worker's memory. Worker processes are started fresh
+for every round."""
 
+import contextlib
+import os
 import random
 import time
 from datetime import datetime
+from pathlib import Path
 
 import redis
 from rq import Queue
@@ -14,6 +18,7 @@ from bench.harness import (
     Row,
     Settings,
     Workers,
+    children,
     percentile,
     plain_worker_command,
     procfile_worker_command,
@@ -27,6 +32,17 @@ SIMPLE = "rq.worker.SimpleWorker"
 
 def _when(raw: bytes) -> float:
     return datetime.fromisoformat(raw.decode().replace("Z", "+00:00")).timestamp()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of a worker process, of the children it has reaped (its work horses) and of those
+    still alive (the scheduler, a horse at work)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    used = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+    for child in children(pid):
+        with contextlib.suppress(OSError, IndexError):  # it ended meanwhile: counted once reaped
+            used += _cpu_seconds(child)
+    return used
 
 
 class Bench:
@@ -57,15 +73,23 @@ class Bench:
 
         wait_until(done, timeout=count / 5 + 60, interval=0.05, message=f"{count} jobs to finish")
 
-    def throughput(self, command: list[str], processes: int = 1) -> float:
-        """Jobs per second from the first enqueue to the last job's end (RQ's ended_at)."""
+    def _redis_cpu(self) -> float:
+        found = self.connection.info("cpu")
+        return found["used_cpu_sys"] + found["used_cpu_user"]
+
+    def throughput(self, command: list[str], processes: int = 1) -> tuple[float, float]:
+        """Jobs per second from the first enqueue to the last job's end (RQ's ended_at), and the
+        CPU milliseconds per job of the worker processes (with their horses and scheduler) and of
+        Redis: what the jobs cost the machine, which other load on it does not change much."""
         n = self.settings.jobs
-        with self.workers(command, processes):
+        with self.workers(command, processes) as workers:
+            cpu = sum(_cpu_seconds(pid) for pid in workers.pids) + self._redis_cpu()
             started = time.time()
             jobs = self.queue.enqueue_many([Queue.prepare_data(NOOP) for _ in range(n)])
             self._wait_finished(n)
+            cpu = sum(_cpu_seconds(pid) for pid in workers.pids) + self._redis_cpu() - cpu
             last = max(_when(raw) for raw in self._fields([j.id for j in jobs], "ended_at"))
-        return n / (last - started)
+        return n / (last - started), cpu * 1000 / n
 
     def pickups(self, command: list[str], samples: int) -> tuple[float, float, float]:
         """Enqueue -> started (RQ's enqueued_at and started_at) with an idle worker: p50, p95 in ms,
@@ -92,7 +116,8 @@ def run(settings: Settings) -> list[Row]:
     procfile, procfile_simple = procfile_worker_command(), procfile_worker_command(["--worker-class", SIMPLE])
     plain, plain_simple = plain_worker_command(url), plain_worker_command(url, SIMPLE)
 
-    forking = Row(f"Worker: {n:,} no-op jobs, Procfile command vs plain `rq worker`", "jobs/s", goal=0.9)
+    forking = Row(f"Worker: {n:,} no-op jobs, Procfile command vs plain `rq worker`", "jobs/s", goal=0.95)
+    cpu = Row("Worker: CPU per no-op job (worker, horses, scheduler, Redis), the same (no goal)", "ms")
     simple = Row("Worker: the same with `SimpleWorker` (both)", "jobs/s", goal=0.9)
     two = Row("Worker: 2 processes vs 1 (Procfile command, forking; no goal)", "jobs/s")
     two_simple = Row("Worker: 2 processes vs 1 (Procfile command, `SimpleWorker`; no goal)", "jobs/s")
@@ -101,17 +126,19 @@ def run(settings: Settings) -> list[Row]:
     p95 = Row("Pickup latency p95, idle worker: Procfile command vs plain `rq worker`", "ms")
     p50_simple = Row("Pickup latency p50, `SimpleWorker`: Procfile command vs plain", "ms")
     memory = Row("Memory: idle rq worker RSS, Procfile command vs plain `rq worker` (no goal)", "MB")
-    for row in (p50, p95, p50_simple, memory):
+    for row in (cpu, p50, p95, p50_simple, memory):
         row.higher_is_better = False
     samples = 10 if settings.quick else 40
 
     for _ in range(settings.rounds):
-        forking.baseline.append(bench.throughput(plain))
-        forking.subject.append(bench.throughput(procfile))
-        simple.baseline.append(bench.throughput(plain_simple))
-        simple.subject.append(bench.throughput(procfile_simple))
-        two.subject.append(bench.throughput(procfile, processes=2))
-        two_simple.subject.append(bench.throughput(procfile_simple, processes=2))
+        for side, command in (("baseline", plain), ("subject", procfile)):
+            rate, used = bench.throughput(command)
+            getattr(forking, side).append(rate)
+            getattr(cpu, side).append(used)
+        simple.baseline.append(bench.throughput(plain_simple)[0])
+        simple.subject.append(bench.throughput(procfile_simple)[0])
+        two.subject.append(bench.throughput(procfile, processes=2)[0])
+        two_simple.subject.append(bench.throughput(procfile_simple, processes=2)[0])
         for command, side in ((plain, "baseline"), (procfile, "subject")):
             median, tail, rss = bench.pickups(command, samples)
             getattr(p50, side).append(median)
@@ -124,4 +151,4 @@ def run(settings: Settings) -> list[Row]:
     simple_vs.subject, simple_vs.baseline = simple.subject, forking.subject
     bench.connection.flushdb()
     bench.connection.close()
-    return [forking, simple, two, two_simple, simple_vs, p50, p95, p50_simple, memory]
+    return [forking, cpu, simple, two, two_simple, simple_vs, p50, p95, p50_simple, memory]

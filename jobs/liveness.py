@@ -22,6 +22,7 @@ import logging
 import os
 
 from rq.registry import StartedJobRegistry
+from rq.utils import now, utcformat
 
 from jobs.joblog import append_line
 from jobs.redis_scripts import (
@@ -67,14 +68,14 @@ def _started_key(queue_name: str) -> str:
     return StartedJobRegistry.key_template.format(queue_name)
 
 
-def begin(connection, job, token: str, worker_name: str) -> None:
-    """An attempt starts: its fence and its first deadline (in the worker's main process)."""
+def begin_in(pipe, job, token: str, worker_name: str) -> None:
+    """Queue an attempt's start, its fence and its first deadline, on ``pipe`` (the main process's
+    transaction that prepares the attempt). EVAL, not EVALSHA: a script Redis has not seen would
+    fail inside the transaction while the writes around it went ahead."""
     keep = max(job.timeout or 0, 0) + 3600
-    BEGIN_ATTEMPT(
-        keys=[fence_key(job.id), LIVENESS_KEY],
-        args=[job.id, token, job.origin, worker_name, _ms(WINDOW), int(keep)],
-        client=connection,
-    )
+    keys = [fence_key(job.id), LIVENESS_KEY]
+    args = [job.id, token, job.origin, worker_name, _ms(WINDOW), int(keep)]
+    pipe.eval(BEGIN_ATTEMPT.script, len(keys), *keys, *args)
 
 
 REFUSED, RENEWED, STOP = 0, 1, 2
@@ -88,15 +89,18 @@ def renew(connection, job, token: str) -> int:
 
 
 def claim(connection, job, token: str) -> bool:
-    """May this attempt record its outcome? Atomic with respect to the sweep and RQ's cleanup."""
-    keys = [fence_key(job.id), LIVENESS_KEY, _started_key(job.origin)]
-    return bool(CLAIM_RESULT(keys=keys, args=[job.id, token, CLAIM_HOLD], client=connection))
+    """May this attempt record its outcome? Atomic with respect to the sweep and RQ's cleanup. When
+    granted, the job's last heartbeat is written too (what RQ writes as the execution ends)."""
+    job.last_heartbeat = now()
+    keys = [fence_key(job.id), LIVENESS_KEY, _started_key(job.origin), job.key]
+    args = [job.id, token, CLAIM_HOLD, utcformat(job.last_heartbeat)]
+    return bool(CLAIM_RESULT(keys=keys, args=args, client=connection))
 
 
-def end(connection, job_id: str, token: str) -> None:
-    END_ATTEMPT(
-        keys=[fence_key(job_id), LIVENESS_KEY, stop_key(job_id)], args=[job_id, token], client=connection
-    )
+def end_in(pipe, job_id: str, token: str) -> None:
+    """Queue the end of an attempt on ``pipe`` (see begin_in): its fence, deadline and stop request go."""
+    keys = [fence_key(job_id), LIVENESS_KEY, stop_key(job_id)]
+    pipe.eval(END_ATTEMPT.script, len(keys), *keys, job_id, token)
 
 
 def sweep(connection, queue_names) -> list[str]:

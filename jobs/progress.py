@@ -18,6 +18,8 @@ import time
 
 import redis
 
+from jobs import job_changes
+
 MIN_INTERVAL = 0.25
 
 _job = None  # the job being run in this process, set by begin()
@@ -56,6 +58,9 @@ def begin(job) -> None:
     global _job
     _reset()
     _job = job
+    if job is not None:  # queued -> started: pages watching the job hear it (jobs/job_changes.py)
+        with contextlib.suppress(redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            job_changes.publish(job.connection, job.id)
 
 
 def end() -> None:
@@ -85,3 +90,4 @@ def _write(done, total, message) -> None:
     # Redis away for a moment: the job goes on, and a later report says where it is
     with contextlib.suppress(redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         job.save_meta()
+        job_changes.publish(job.connection, job.id)

@@ -122,10 +122,17 @@ def _master_kwargs(target: SentinelTarget) -> dict:
 
 
 def connect(url: str, sentinel_password: str | None = None, **options) -> redis.Redis:
-    """A client for ``url``; ``options`` (timeouts, health checks) apply to every connection it makes."""
+    """A client for ``url``; ``options`` (timeouts, health checks) apply to every connection it makes.
+    ``connection_pool_class`` (e.g. ``redis.BlockingConnectionPool``, with ``max_connections`` and
+    ``timeout``) applies to a plain URL; a Sentinel URL keeps Sentinel's pool."""
     target = parse_sentinel(url)
+    pool_class = options.pop("connection_pool_class", None)
     if target is None:
+        if pool_class is not None:
+            return redis.Redis(connection_pool=pool_class.from_url(url, **options))
         return redis.Redis.from_url(url, **options)
+    for blocking_pool_option in ("timeout", "max_connections"):  # Sentinel's pool does not block
+        options.pop(blocking_pool_option, None)
     timeouts = {k: v for k, v in options.items() if k in ("socket_timeout", "socket_connect_timeout")}
     sentinel = Sentinel(
         target.sentinels,

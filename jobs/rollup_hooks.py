@@ -1,6 +1,6 @@
 """The worker's side of the rollups (jobs/rollups.py): a mixin for an RQ worker class that adds
-each ended job once RQ has handled it, and the exception handler RQ's started-registry cleanup
-calls for a lost worker's job. Mixed into jobs/worker.py's worker."""
+each ended job in the transaction in which RQ writes that end, and the exception handler RQ's
+started-registry cleanup calls for a lost worker's job. Mixed into both of the Procfile's workers."""
 
 from rq.exceptions import AbandonedJobError
 from rq.job import JobStatus
@@ -8,12 +8,19 @@ from rq.job import JobStatus
 from jobs import rollups, statuses
 
 
-def rollup_outcome(job) -> str:
-    """What a handled failure came to: failed, stopped, or retried (a retry is queued or scheduled)."""
+def job_outcome(job) -> str | None:
+    """What a job's end comes to, read while RQ writes it (``cleanup_execution``, which every one of
+    RQ's end handlers runs after setting the status it writes): finished, failed, stopped, or
+    retried (a failed attempt RQ queues or schedules again); None for a job RQ does not end there
+    (a task that returned ``rq.Retry`` is queued again by RQ with its status left as it was)."""
     status = job.get_status(refresh=False)
-    if status in (JobStatus.FAILED, JobStatus.STOPPED):
-        return status.value
-    return rollups.RETRIED
+    if status in (JobStatus.FINISHED, JobStatus.STOPPED):
+        return JobStatus(status).value
+    if status in (JobStatus.FAILED, JobStatus.STARTED) and job.should_retry:
+        return rollups.RETRIED  # RQ leaves the status alone and calls job.retry() in the same step
+    if status == JobStatus.FAILED:
+        return statuses.FAILED
+    return None
 
 
 def record_abandoned(job, exc_type, exc_value, traceback):
@@ -26,18 +33,14 @@ def record_abandoned(job, exc_type, exc_value, traceback):
 
 
 class RecordsRollups:
-    """After RQ's own handling of a job's end, one round trip adds it to the rollups."""
+    """Adds the job to the rollups in RQ's own transaction for its end: no round trip of its own."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.push_exc_handler(record_abandoned)  # RQ passes them to its registry cleanup
 
-    def handle_job_success(self, job, queue, started_job_registry):
-        super().handle_job_success(job, queue, started_job_registry)
-        rollups.record_job(self.connection, job, statuses.FINISHED)
-
-    def handle_job_failure(self, job, queue, started_job_registry=None, exc_string=""):
-        super().handle_job_failure(
-            job, queue, started_job_registry=started_job_registry, exc_string=exc_string
-        )
-        rollups.record_job(self.connection, job, rollup_outcome(job))
+    def cleanup_execution(self, job, pipeline):
+        super().cleanup_execution(job, pipeline)
+        outcome = job_outcome(job)
+        if outcome is not None:
+            rollups.record_job_in(pipeline, job, outcome)

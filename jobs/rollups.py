@@ -1,7 +1,7 @@
 """Compact records of ended jobs that outlive the jobs: counts and duration histograms over time.
 
-When a job ends (jobs/rollup_hooks.py: the worker, and the cleanup that fails a lost worker's job)
-one Lua script (jobs/lua/rollup_record.lua) adds it, for each of three dimensions (``all``,
+When a job ends (jobs/rollup_hooks.py: the worker, in the transaction in which RQ writes that end,
+and the cleanup that fails a lost worker's job) one Lua script (jobs/lua/rollup_record.lua) adds it, for each of three dimensions (``all``,
 ``q:<queue>``, ``t:<task>``), to
 
 * a per-minute bucket ``jobdeck:roll:m:<dim>:<minute start>``, kept ``MINUTE_KEEP`` (2 days);
@@ -67,18 +67,9 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
     return max(0.0, (later - earlier).total_seconds())
 
 
-def record(
-    connection,
-    *,
-    task: str,
-    queue: str,
-    outcome: str,
-    run: float | None,
-    wait: float | None,
-    when: float | None = None,
-) -> None:
-    """Add one ended job to its buckets and totals: one EVALSHA (loaded again if Redis lost it)."""
-    when = time.time() if when is None else when
+def _keys_and_args(
+    *, task: str, queue: str, outcome: str, run: float | None, wait: float | None, when: float
+) -> tuple[list, list]:
     dims = (ALL, queue_dim(queue), task_dim(task))
     minute, hour = int(when // MINUTE * MINUTE), int(when // HOUR * HOUR)
     keys = [DIMS_KEY]
@@ -94,25 +85,56 @@ def record(
         round((wait or 0.0) * 1e6),
         *dims,
     ]
+    return keys, args
+
+
+def record(
+    connection,
+    *,
+    task: str,
+    queue: str,
+    outcome: str,
+    run: float | None,
+    wait: float | None,
+    when: float | None = None,
+) -> None:
+    """Add one ended job to its buckets and totals: one EVALSHA (loaded again if Redis lost it)."""
+    when = time.time() if when is None else when
+    keys, args = _keys_and_args(task=task, queue=queue, outcome=outcome, run=run, wait=wait, when=when)
     ROLLUP_RECORD(keys=keys, args=args, client=connection)
 
 
+def _job_facts(job) -> dict:
+    ended = job.ended_at or datetime.now(UTC)
+    return {
+        "task": str((job.meta or {}).get("task") or job.func_name or "unknown")[:100],
+        "queue": job.origin or "unknown",
+        "run": _seconds(ended, job.started_at),
+        "wait": _seconds(job.started_at, job.enqueued_at),
+        "when": ended.timestamp(),
+    }
+
+
 def record_job(connection, job, outcome: str) -> None:
-    """A job's end, as the worker (or the cleanup of a lost worker's job) saw it. Never raises: the
-    job's own bookkeeping is done, and the rollups must not be what breaks a worker."""
+    """A job's end, as the cleanup of a lost worker's job saw it. Never raises: the job's own
+    bookkeeping is done, and the rollups must not be what breaks a worker."""
     try:
-        ended = job.ended_at or datetime.now(UTC)
-        record(
-            connection,
-            task=str((job.meta or {}).get("task") or job.func_name or "unknown")[:100],
-            queue=job.origin or "unknown",
-            outcome=outcome,
-            run=_seconds(ended, job.started_at),
-            wait=_seconds(job.started_at, job.enqueued_at),
-            when=ended.timestamp(),
-        )
+        record(connection, outcome=outcome, **_job_facts(job))
     except Exception:
         log.exception("could not add job %s to the rollups", getattr(job, "id", "?"))
+
+
+def record_job_in(pipe, job, outcome: str) -> None:
+    """Queue a job's end on ``pipe``, the transaction in which RQ writes that end (the worker's hook):
+    no round trip of its own. EVAL, not EVALSHA: a script Redis has not seen would fail inside the
+    transaction while the job's own writes went ahead. The script catches its own errors, so the
+    rollups can never make that transaction report a failure; nothing here raises either."""
+    try:
+        keys, args = _keys_and_args(outcome=outcome, **_job_facts(job))
+    except Exception:
+        log.exception("could not add job %s to the rollups", getattr(job, "id", "?"))
+        return
+    pipe.eval(ROLLUP_RECORD.script, len(keys), *keys, *args)
 
 
 # --- reading --------------------------------------------------------------------------------------

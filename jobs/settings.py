@@ -35,6 +35,9 @@ RATE_LIMIT = os.environ.get("JOBDECK_RATE_LIMIT", "30/minute")
 TRUST_PROXY = os.environ.get("JOBDECK_TRUST_PROXY", "0")
 #: where the /why measurement job reaches the site; empty: the address the server listens on
 PUBLIC_URL = os.environ.get("JOBDECK_PUBLIC_URL", "")
+#: "1" when a proxy sends GET /jobs/<id>/events to the Procfile's `live` line (docs/deployment.md):
+#: job pages then follow their job through that stream, not by polling
+LIVE_EVENTS = os.environ.get("JOBDECK_LIVE_EVENTS", "0") == "1"
 
 # How long RQ keeps what a job produced; files stored beside a job share these TTLs.
 RESULT_TTL = int(os.environ.get("JOBDECK_RESULT_TTL", 24 * 3600))

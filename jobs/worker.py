@@ -13,10 +13,16 @@ RQ's forking worker, with what it lacks for Jobdeck's promises (docs/reliability
   connection outside its dequeue loop) and backs off up to a minute between reconnects. Here it
   waits for Redis, trying again every ``REDIS_RETRY`` s, and goes on where it was.
 
+None of this costs a round trip of its own per job: the fence and first deadline go in one
+transaction with RQ's preparation of the attempt, written before the fork (including what RQ would
+write from the work horse); the claim carries the heartbeat RQ writes as the execution ends; the
+idle state and the fence's end go together after the horse (docs/reliability.md).
+
 And the operator console's hooks, each a mixin of its own module: ``RecordsRollups``
-(jobs/rollup_hooks.py: every ended job, and a lost worker's job that RQ's cleanup fails, is added to
-the rollups), ``SkipsPausedQueues`` (jobs/queue_pause.py: paused queues are not dequeued from) and
-``ReportsRss`` (jobs/worker_memory.py: the heartbeat carries the worker's RSS).
+(jobs/rollup_hooks.py: every ended job is added to the rollups in RQ's transaction for its end, and
+a lost worker's job that RQ's cleanup fails by the cleanup's exception handler),
+``SkipsPausedQueues`` (jobs/queue_pause.py: paused queues are not dequeued from) and ``ReportsRss``
+(jobs/worker_memory.py: the heartbeat carries the worker's RSS).
 """
 
 import contextlib
@@ -29,8 +35,11 @@ import threading
 import time
 
 import redis
-from rq import Worker
+from rq import Queue, Worker
 from rq.command import handle_stop_job_command
+from rq.executions import Execution
+from rq.utils import now
+from rq.worker import WorkerStatus
 
 from jobs import liveness
 from jobs.joblog import append_line
@@ -82,11 +91,20 @@ def until_redis_answers(method):
     return patient
 
 
+@functools.cache
+def _prctl():
+    """libc's ``prctl``, looked up once in the main process rather than in every work horse."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
 def die_with_parent(parent_pid: int) -> None:
     """In the work horse: be killed when the main process dies, even by SIGKILL (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
 
@@ -113,11 +131,13 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
         self._sweeper: threading.Thread | None = None
         self._sweeping = threading.Event()
         self._late_refused: str | None = None  # in a horse: the job whose outcome was refused
+        self._attempt: tuple[str, str] | None = None  # (job id, token) from prepare to the idle state
 
     # --- the sweep ------------------------------------------------------------------------------
 
     def bootstrap(self, *args, **kwargs):
         super().bootstrap(*args, **kwargs)
+        _prctl()
         self._sweeping.clear()
         self._sweeper = threading.Thread(target=self._sweep_loop, name="liveness-sweep", daemon=True)
         with signals_for_main_thread_only():
@@ -144,19 +164,71 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
     # --- an attempt's fence and deadline (main process) -------------------------------------------
 
     def prepare_execution(self, job):
-        # two steps, each tried again alone: a second execution registered for one attempt would
-        # expire unrenewed and have RQ's cleanup fail (or retry) the job later, finished or not
-        execution = patiently(self, lambda: Worker.prepare_execution(self, job))
-        patiently(self, lambda: liveness.begin(self.connection, job, execution.id, self.name))
-        return execution
+        """RQ's two preparations of an attempt in one transaction, before the fork: the execution and
+        the worker's state (RQ's ``prepare_execution``) and the job's and worker's bookkeeping (what
+        RQ's ``prepare_job_execution`` writes from the work horse), with the attempt's fence and first
+        liveness deadline. Tried again whole while Redis cannot be reached. A try whose reply was
+        lost may have been applied, so each try first removes the execution of the one before: a
+        second execution registered for one attempt would expire unrenewed and have RQ's cleanup
+        fail (or retry) the job later, finished or not."""
+        tried = []
+
+        def write():
+            with self.connection.pipeline() as pipe:
+                for earlier in tried:
+                    earlier.delete(job=job, pipeline=pipe)
+                execution = Execution.create(
+                    job, self.get_heartbeat_ttl(job), pipeline=pipe, worker_name=self.name
+                )
+                tried.append(execution)
+                self.set_state(WorkerStatus.BUSY, pipeline=pipe)
+                self._job_bookkeeping(job, pipe)
+                liveness.begin_in(pipe, job, execution.id, self.name)
+                pipe.execute()
+            return execution
+
+        self.execution = patiently(self, write)
+        self._attempt = (job.id, self.execution.id)
+        return self.execution
+
+    def _job_bookkeeping(self, job, pipe) -> None:
+        """What RQ's ``prepare_job_execution`` writes, through the same public calls."""
+        self.set_current_job_id(job.id, pipeline=pipe)
+        self.set_current_job_working_time(0, pipeline=pipe)
+        ttl = self.get_heartbeat_ttl(job)
+        self.heartbeat(ttl, pipeline=pipe)
+        job.heartbeat(now(), ttl, pipeline=pipe)
+        job.prepare_for_execution(self.name, pipeline=pipe)
+        if len(self.queues) == 1:  # RQ then dequeues with BLMOVE, through the intermediate list
+            pipe.lrem(Queue(job.origin, connection=self.connection).intermediate_queue_key, 1, job.id)
+
+    def prepare_job_execution(self, job, remove_from_intermediate_queue=False):
+        if self._attempt and self._attempt[0] == job.id:  # written before the fork
+            self.procline(f"Processing {job.func_name} from {job.origin} since {time.time()}")
+            return
+        patiently(self, lambda: Worker.prepare_job_execution(self, job, remove_from_intermediate_queue))
 
     def execute_job(self, job, queue):
         try:
-            super().execute_job(job, queue)
+            super().execute_job(job, queue)  # its last step, set_state(IDLE), ends the attempt
         finally:
-            token = self.execution.id if self.execution else None
-            if token:
-                patiently(self, lambda: liveness.end(self.connection, job.id, token))
+            if self._attempt is not None:  # not reached: an error on the way
+                self._end_attempt()
+
+    def _end_attempt(self) -> None:
+        """After the horse: the idle state, the working time RQ resets, and the end of the attempt's
+        fence, deadline and stop request, in one round trip."""
+        job_id, token = self._attempt
+
+        def write():
+            with self.connection.pipeline() as pipe:
+                super(JobdeckWorker, self).set_state(WorkerStatus.IDLE, pipe)
+                Worker.set_current_job_working_time(self, 0, pipe)
+                liveness.end_in(pipe, job_id, token)
+                pipe.execute()
+
+        patiently(self, write)
+        self._attempt = None
 
     def maintain_heartbeats(self, job):
         try:
@@ -211,12 +283,15 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
 
     # --- the work horse ---------------------------------------------------------------------------
 
-    prepare_job_execution = until_redis_answers(Worker.prepare_job_execution)
-    handle_execution_ended = until_redis_answers(Worker.handle_execution_ended)
+    def handle_execution_ended(self, job, queue, heartbeat_ttl):
+        job.ended_at = now()  # RQ's heartbeat here is written by the claim that follows (_may_record)
 
     def setup_work_horse_signals(self):
         super().setup_work_horse_signals()
         die_with_parent(self.pid)
+        # the horse's one short-lived connection skips redis-py's CLIENT SETINFO: two round trips and
+        # a read of redis-py's package metadata per job; the main process's connection still sends it
+        self.connection.connection_pool.connection_kwargs["driver_info"] = None
 
     # --- Redis outages ------------------------------------------------------------------------------
 
@@ -239,11 +314,16 @@ class JobdeckWorker(JobdeckHooks, RecordsRollups, SkipsPausedQueues, ReportsRss,
     def set_state(self, state, pipeline=None):
         if pipeline is not None:
             return super().set_state(state, pipeline)
+        if state == WorkerStatus.IDLE and self._attempt is not None and not self.is_horse:
+            return self._end_attempt()
         return patiently(self, lambda: JobdeckHooks.set_state(self, state))
 
     def set_current_job_working_time(self, current_job_working_time, pipeline=None):
         if pipeline is not None:
             return super().set_current_job_working_time(current_job_working_time, pipeline)
+        if current_job_working_time == 0 and self._attempt is not None and not self.is_horse:
+            self.current_job_working_time = 0  # the horse is done: written with the idle state
+            return None
         return patiently(self, lambda: Worker.set_current_job_working_time(self, current_job_working_time))
 
     def run_maintenance_tasks(self):

@@ -3,7 +3,8 @@
 
 * the owner's history indexes move an ended job to its status in the same transaction as the job's
   outcome (``cleanup_execution`` is the step RQ runs inside that transaction, on success, failure,
-  stop and a retry's last failure alike);
+  stop and a retry's last failure alike), and pages watching the job hear of it as it commits
+  (jobs/job_changes.py);
 * the task code is imported once, before the first fork, so a work horse does not import it again
   for every job;
 * RQ's per-job bookkeeping that only needs to be current to the second is done at most once a
@@ -23,10 +24,10 @@ import time
 
 from rq import SimpleWorker
 
-from jobs import history_index, runner
+from jobs import history_index, job_changes, runner
 from jobs.queue_pause import SkipsPausedQueues
 from jobs.registry import TASKS
-from jobs.rollup_hooks import RecordsRollups
+from jobs.rollup_hooks import RecordsRollups, job_outcome
 from jobs.worker_memory import ReportsRss
 
 #: seconds between two of RQ's between-jobs heartbeats or suspension checks
@@ -75,9 +76,10 @@ class JobdeckHooks:
 
     def cleanup_execution(self, job, pipeline):
         super().cleanup_execution(job, pipeline)
-        status = job.get_status(refresh=False)
-        if status is not None:
-            history_index.on_job_end(pipeline, job, status.value)
+        outcome = job_outcome(job)  # a retried job stays in the active indexes
+        if outcome is not None:
+            history_index.on_job_end(pipeline, job, outcome)
+        job_changes.publish(pipeline, job.id)  # sent when the transaction commits the outcome
 
 
 class StopRequested(Exception):

@@ -267,7 +267,8 @@ def _is_rq_process(pid: int) -> bool:
 
 
 class WebProcess:
-    """The Procfile's web command (gunicorn) on a free port against the private Redis."""
+    """The Procfile's web command (gunicorn) on a free port against the private Redis; or its
+    ``live`` line (``line="live"``: the same site on gunicorn's gevent worker, for event streams)."""
 
     def __init__(
         self,
@@ -277,7 +278,9 @@ class WebProcess:
         env: dict | None = None,
         app: str | None = None,
         ready_path: str = "/why",
+        line: str = "web",
     ):
+        self.line = line
         self.workers = workers
         self.env = env or {}
         self.app = app  # another WSGI app spec than the Procfile's (bench/ serves its baseline app)
@@ -297,6 +300,7 @@ class WebProcess:
         env = {
             **os.environ,
             "PORT": str(self.port),
+            "LIVE_PORT": str(self.port),
             "WEB_CONCURRENCY": str(self.workers),
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": "test-secret",
@@ -306,7 +310,7 @@ class WebProcess:
         }
         # The Procfile's ${NAME:-default} words, expanded as a shell would.
         expand = re.compile(r"\$\{(\w+):-([^}]*)\}")
-        command = [expand.sub(lambda m: env.get(m[1], m[2]), w) for w in procfile_command("web")]
+        command = [expand.sub(lambda m: env.get(m[1], m[2]), w) for w in procfile_command(self.line)]
         command = [w.replace("0.0.0.0:", "127.0.0.1:") for w in command]  # loopback only, here
         command[0] = str(VENV_BIN / command[0])
         if self.app:

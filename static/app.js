@@ -1,9 +1,11 @@
 // Progressive enhancement only: every page works without this file.
 // The site's facts come from the page, never from a copy here: the active statuses from
 // <body data-active-statuses>, every URL from a data-*-url attribute.
-// - Job page: polls the job's JSON (data-api-url) and updates the page in place (the <noscript>
-//   meta refresh is for browsers without JavaScript); swaps in the server-rendered article when the
-//   status changes.
+// - Job page: follows the job's JSON and updates the page in place (the <noscript> meta refresh
+//   is for browsers without JavaScript); swaps in the server-rendered article when the status
+//   changes. Where the page gives data-events-url, the server pushes the JSON (server-sent events)
+//   as the job changes; otherwise, or when the stream is refused or keeps failing, it polls
+//   data-api-url.
 // - /jobs: the same for rows still running, all of them in one request (data-api-jobs-url).
 // - Task forms: fills the time zone field from the browser.
 "use strict";
@@ -197,8 +199,52 @@
     this.clock = setInterval(function () {
       self.tickClock();
     }, 1000);
-    this.poller.schedule(FAST_MS);
+    var eventsUrl = article.getAttribute("data-events-url");
+    if (eventsUrl && window.EventSource) this.listen(eventsUrl);
+    else this.poller.schedule(FAST_MS);
   }
+
+  // Reads the job's JSON from its event stream. A stream refused (or failing before its first
+  // event, or three times in a row) gives way to polling, which the page can always do.
+  JobPage.prototype.listen = function (url) {
+    var self = this;
+    var source = new EventSource(url);
+    var heard = false;
+    var failures = 0;
+    var handled = Promise.resolve();
+    function poll() {
+      source.close();
+      self.note.hidden = true;
+      self.poller.schedule(0);
+    }
+    function handle(job) {
+      handled = handled
+        .then(function () {
+          return self.handle(job);
+        })
+        .then(null, poll);
+    }
+    source.onmessage = function (event) {
+      heard = true;
+      failures = 0;
+      self.note.hidden = true;
+      var job = JSON.parse(event.data);
+      if (!job.active) source.close(); // the last event: the server ends the stream too
+      handle(job);
+    };
+    source.addEventListener("gone", function () {
+      source.close();
+      handle({ gone: true });
+    });
+    source.onerror = function () {
+      failures += 1;
+      if (!heard || failures >= 3 || source.readyState === EventSource.CLOSED) {
+        poll();
+        return;
+      }
+      self.note.hidden = false; // EventSource opens the stream again by itself
+    };
+  };
 
   JobPage.prototype.setRefreshNote = function () {
     var note = byId("job-refresh-note");
@@ -234,30 +280,37 @@
   JobPage.prototype.step = function () {
     var self = this;
     return getJSON(this.apiUrl).then(function (job) {
-      if (job.notModified) return "same";
-      if (job.gone) {
-        self.ended(null);
-        self.announcer.textContent = "This job no longer exists or its result has expired.";
-        return "done";
-      }
-      var changed = self.apply(job);
-      if (!job.active) {
-        return self.swap().then(function () {
-          self.ended(job);
-          return "done";
-        });
-      }
-      // A new status (other actions, queue details) or a first log line: the server's rendering.
-      if (job.status !== self.status || (!byId("job-log") && (job.log || []).length)) {
-        if (job.status !== self.status) self.announcer.textContent = "Status: " + job.status + ".";
-        self.status = job.status;
-        return self.swap().then(function () {
-          return "changed";
-        });
-      }
-      var endsIn = job.eta_seconds === null || job.eta_seconds === undefined ? null : job.eta_seconds * 1000;
-      return { changed: changed, endsInMs: endsIn };
+      return self.handle(job);
     });
+  };
+
+  // Shows one answer for the job (polled or pushed): "same", "changed", "done", or what the
+  // poller needs for its next look.
+  JobPage.prototype.handle = function (job) {
+    var self = this;
+    if (job.notModified) return "same";
+    if (job.gone) {
+      self.ended(null);
+      self.announcer.textContent = "This job no longer exists or its result has expired.";
+      return "done";
+    }
+    var changed = self.apply(job);
+    if (!job.active) {
+      return self.swap().then(function () {
+        self.ended(job);
+        return "done";
+      });
+    }
+    // A new status (other actions, queue details) or a first log line: the server's rendering.
+    if (job.status !== self.status || (!byId("job-log") && (job.log || []).length)) {
+      if (job.status !== self.status) self.announcer.textContent = "Status: " + job.status + ".";
+      self.status = job.status;
+      return self.swap().then(function () {
+        return "changed";
+      });
+    }
+    var endsIn = job.eta_seconds === null || job.eta_seconds === undefined ? null : job.eta_seconds * 1000;
+    return { changed: changed, endsInMs: endsIn };
   };
 
   // Updates the parts of the page the JSON carries; true when something changed.

@@ -133,3 +133,39 @@ def test_rollups_outlive_the_jobs(app, client, connection):
         connection.delete(key)
     page = client.get("/admin/?span=hour", headers=ADMIN).get_data(as_text=True)
     assert "Last hour: 3 finished, 0 failed, 0 stopped." in page
+
+
+@pytest.mark.parametrize(
+    ("status", "retries_left", "expected"),
+    [
+        (JobStatus.FINISHED, None, "finished"),
+        (JobStatus.STOPPED, 1, "stopped"),  # a stop is never retried
+        (JobStatus.FAILED, None, "failed"),
+        (JobStatus.FAILED, 1, "retried"),  # the work horse's failure with a retry to come
+        (JobStatus.STARTED, 1, "retried"),  # the main process's, after its horse died
+        (JobStatus.STARTED, None, None),  # a task that returned rq.Retry: RQ queues it again itself
+    ],
+)
+def test_what_a_job_end_counts_as_while_rq_writes_it(connection, status, retries_left, expected):
+    """``job_outcome`` reads the job as RQ's end handlers leave it when they call ``cleanup_execution``;
+    a retried job is counted as retried and stays out of the history's failed index."""
+    from rq.job import Job
+
+    from jobs.rollup_hooks import job_outcome
+
+    job = Job.create("jobs.runner.execute", args=("primes", {"limit": 10}), connection=connection)
+    job.set_status(status)
+    job.retries_left = retries_left
+    assert job_outcome(job) == expected
+
+
+def test_a_broken_rollup_key_never_fails_the_job(app, connection, run_jobs):
+    """The rollups go in the job's own transaction; an error there (a key of the wrong type) is the
+    rollups' loss alone: the job still finishes and its result is kept."""
+    from tests.console_helpers import enqueue
+
+    connection.set(rollups.total_key(rollups.ALL), "not a hash")
+    job_id = enqueue(app, "primes", {"limit": 100})
+    run_jobs()
+    assert connection.hget(f"rq:job:{job_id}", "status") == b"finished"
+    assert connection.get(rollups.total_key(rollups.ALL)) == b"not a hash"

@@ -22,6 +22,7 @@ from webapp import (
     health,
     hsts,
     job_actions,
+    job_events,
     job_pages,
     metrics,
     proxies,
@@ -91,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.protection.exempt(schedules_api.bp)  # JSON bodies only, as the rest of the API
     for blueprint in (batches.bp, batch_api.bp, admin_schedules.bp, schedules_api.bp):
         app.register_blueprint(blueprint)
+    job_events.init_app(app)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
     admin_audit.init_app(app)

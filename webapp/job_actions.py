@@ -40,12 +40,16 @@ def _back(job_id: str):
     return redirect(url_for("job_pages.show", job_id=job_id), code=303)
 
 
+def _refused(job_id: str, message: str):
+    flash(message, "error")
+    return _back(job_id)
+
+
 @bp.post("/jobs/<job_id>/cancel")
 def cancel(job_id: str):
     job = _job_for_action(job_id)
     if job.get_status().value not in statuses.CANCELABLE:
-        flash("Only a job that has not started yet can be canceled.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Only a job that has not started yet can be canceled.")
     try:
         job.cancel()
         _index_end(job, statuses.CANCELED)
@@ -65,15 +69,13 @@ def _index_end(job, status: str) -> None:
 def stop(job_id: str):
     job = _job_for_action(job_id)
     if job.get_status().value not in statuses.STOPPABLE:
-        flash("Only a running job can be stopped.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Only a running job can be stopped.")
     job.meta["stopped_by"] = "owner" if job.meta.get("owner") == owner_id() else "admin"
     job.save_meta()
     try:
         request_stop(get_redis(), job_id)
     except InvalidJobOperation:  # it ended (or its worker went) between the status read and now
-        flash("The job is no longer running.", "error")
-        return _back(job_id)
+        return _refused(job_id, "The job is no longer running.")
     flash("Stop requested: the worker is stopping the job.", "ok")
     return _back(job_id)
 
@@ -84,8 +86,7 @@ def retry(job_id: str):
     meta = job.meta or {}
     spec = get_task(meta.get("task", ""))
     if spec is None or job.get_status().value not in statuses.RETRYABLE:
-        flash("Only a failed, stopped or canceled job can be retried.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Only a failed, stopped or canceled job can be retried.")
     params = meta.get("params", {})
     connection, ttl = get_redis(), current_app.config["FAILURE_TTL"]
     new_id = str(uuid.uuid4())
@@ -96,8 +97,9 @@ def retry(job_id: str):
     inputs = storage.referenced_files(params)
     if not storage.copy_files(connection, job_id, new_id, inputs, ttl):
         connection.delete(retry_key(job_id))
-        flash("The job's uploaded files have expired, so it cannot be retried; submit it again.", "error")
-        return _back(job_id)
+        return _refused(
+            job_id, "The job's uploaded files have expired, so it cannot be retried; submit it again."
+        )
     owner = meta.get("owner") or owner_id(create=True)
     new = enqueue_task(spec, params, owner, job_id=new_id, extra_meta={"retry_of": job_id})
     job.meta["retried_as"] = new.id
@@ -120,8 +122,7 @@ def delete(job_id: str):
     job = _job_for_action(job_id)
     meta = job.meta or {}
     if job.get_status().value in statuses.STOPPABLE:
-        flash("Stop the job before deleting it.", "error")
-        return _back(job_id)
+        return _refused(job_id, "Stop the job before deleting it.")
     connection = get_redis()
     job.delete()
     storage.delete_files(connection, job_id)

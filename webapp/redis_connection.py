@@ -7,6 +7,12 @@ from rq.serializers import JSONSerializer
 
 from jobs import redis_url
 
+#: Redis connections one web process opens at most. The ``live`` line's gevent worker runs as many
+#: requests at once as it has open connections (a job page's stream is one): past this many Redis
+#: commands at once, requests wait for a connection (a late answer), not fail.
+MAX_CONNECTIONS = 50
+POOL_WAIT_SECONDS = 20.0
+
 
 def connect(app) -> redis.Redis:
     """A client with bounded waits, so an unreachable Redis fails fast (and becomes a 503).
@@ -20,6 +26,9 @@ def connect(app) -> redis.Redis:
         socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"],
         health_check_interval=30,
         retry_on_timeout=False,
+        connection_pool_class=redis.BlockingConnectionPool,
+        max_connections=MAX_CONNECTIONS,
+        timeout=POOL_WAIT_SECONDS,
     )
 
 

@@ -28,7 +28,27 @@ def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, li
     assert page.console_errors == []
 
 
-def test_progress_message_and_elapsed_move_while_the_job_runs(page, live_server, worker):
+def test_the_page_follows_the_job_through_its_event_stream(page, live_server, worker):
+    seen = []
+    page.on("request", lambda request: seen.append(request.url))
+    submit_countdown_in_browser(page, live_server, 3)
+    page.evaluate("window.__sameDocument = 'yes'")
+    page.wait_for_function(
+        "() => /^[12] of 3 s$/.test(document.getElementById('job-message').textContent)", timeout=15_000
+    )
+    assert "updates by itself" in page.locator("#job-refresh-note").inner_text()
+    page.wait_for_selector("#job-result", timeout=15_000)
+    assert "Waited 3 seconds." in page.locator("#job-result").inner_text()
+    assert page.evaluate("window.__sameDocument") == "yes"
+    assert page.locator("#job-status").inner_text() == "finished"
+    assert page.title() == "Done: Countdown · Jobdeck"
+    assert len([url for url in seen if url.endswith("/events")]) == 1
+    assert [url for url in seen if "/api/jobs/" in url] == []  # pushed, never polled
+    assert page.console_errors == []
+
+
+def test_progress_message_and_elapsed_move_by_polling_when_the_stream_is_refused(page, live_server, worker):
+    page.route("**/jobs/*/events", lambda route: route.fulfill(status=503, body="busy"))
     polls = []
     page.on(
         "request", lambda request: polls.append(time.monotonic()) if "/api/jobs/" in request.url else None
@@ -108,8 +128,9 @@ def test_keyboard_only_submit(page, live_server, run_jobs):
 
 
 def test_a_network_blip_shows_reconnecting_and_the_page_recovers(page, live_server, worker):
-    submit_countdown_in_browser(page, live_server, 3)
+    page.route("**/jobs/*/events", lambda route: route.abort("internetdisconnected"))  # the page polls
     page.route("**/api/jobs/*", lambda route: route.abort("internetdisconnected"))
+    submit_countdown_in_browser(page, live_server, 3)
     note = page.locator("#connection-note")
     note.wait_for(state="visible", timeout=10_000)
     assert "reconnecting" in note.inner_text()
