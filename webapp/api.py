@@ -12,7 +12,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from rq.job import Job, parse_job_id
 from rq.serializers import JSONSerializer
 
@@ -28,6 +28,7 @@ from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.job_reads import FullRead, read
 from webapp.job_view import from_job
+from webapp.page_links import job_url
 from webapp.redis_connection import get_redis
 from webapp.start_time import MAX_AHEAD_SECONDS, start_time_problem
 from webapp.submission import enqueue_task
@@ -140,7 +141,7 @@ def create_job():
         spec, clean, owner_id(create=True), priority=priority, at=at, webhooks=webhooks.rq_webhooks(hook)
     )
     view = from_job(job, with_result=False)
-    location = url_for("api.get_job", job_id=job.id)
+    location = job_url("api.get_job", job.id)
     return jsonify(view.to_json()), 202, {"Location": location}
 
 
@@ -174,7 +175,7 @@ def job_body(found: FullRead) -> dict:
     body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
     body["eta_is_estimate"] = info.eta_is_estimate
     body["log"] = found.log
-    body["page_url"] = url_for("job_pages.show", job_id=job.id)
+    body["page_url"] = job_url("job_pages.show", job.id)
     return body
 
 

@@ -124,7 +124,7 @@ def unshare(job_id: str):
 
 
 def _shared_url_for(token: str):
-    """``url_for`` for the shared page: the job's own links become the token's."""
+    """``url_for`` for the shared page: the job's own links become the token's (``job_url`` too)."""
     through_token = {
         "job_pages.show": "share_links.view",
         "api.get_job": "share_links.api_view",
@@ -161,9 +161,11 @@ def view(token: str):
     shown = from_job(job, latest=found.latest)
     shown.insights = insights(job, shown.status, found.place)
     shown.log = found.log
+    shared_url_for = _shared_url_for(token)
     return render_template(
         "job.html",
-        url_for=_shared_url_for(token),
+        url_for=shared_url_for,
+        job_url=lambda endpoint, job_id: shared_url_for(endpoint, job_id=job_id),
         job=shown,
         shared=True,
         refresh=current_app.config["REFRESH_SECONDS"] if shown.is_active else None,
