@@ -16,10 +16,14 @@ _MOST_ROOTS = 16
 
 def _remembered() -> dict:
     """The links built so far for this app under this request's script root (a proxy's mount prefix)."""
-    roots = current_app.extensions["jobdeck"].setdefault("page_links", {})
-    if request.script_root not in roots and len(roots) >= _MOST_ROOTS:
-        roots.clear()
-    return roots.setdefault(request.script_root, {})
+    roots = current_app.extensions["jobdeck"]["page_links"]
+    root = request.script_root
+    links = roots.get(root)
+    if links is None:
+        if len(roots) >= _MOST_ROOTS:
+            roots.clear()
+        links = roots[root] = {}
+    return links
 
 
 def site_url(endpoint: str, filename: str | None = None) -> str:
@@ -48,5 +52,6 @@ def job_url(endpoint: str, job_id: str) -> str:
 
 
 def init_app(app) -> None:
+    app.extensions["jobdeck"]["page_links"] = {}
     app.add_template_global(site_url)
     app.add_template_global(job_url)
