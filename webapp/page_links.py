@@ -17,7 +17,7 @@ _MOST_ROOTS = 16
 def _remembered() -> dict:
     """The links built so far for this app under this request's script root (a proxy's mount prefix)."""
     roots = current_app.extensions["jobdeck"]["page_links"]
-    root = request.script_root
+    root = request.root_path  # the script root, without a trailing slash
     links = roots.get(root)
     if links is None:
         if len(roots) >= _MOST_ROOTS:
