@@ -1,6 +1,6 @@
 """Each owner's job history as Redis sorted sets (score = submit time), kept by both sides.
 
-The site adds a job at submission (``jobs/lua/add_to_history.lua``) to the owner's index, the
+The site adds a job at submission (``jobs/lua/index_submission.lua``) to the owner's index, the
 owner's index for the task, and the two "active" indexes of jobs that have not ended. When a job
 ends, the worker moves it (``on_job_end``, in the same transaction as the job's outcome) from the
 active indexes to the indexes of its status, per owner and per owner and task
@@ -64,7 +64,7 @@ def all_keys(owner: str, task: str) -> list[str]:
 
 
 def move(pipe, owner: str, job_id: str, task: str, status: str, *, ttl: int, fallback_ttl: int = 0) -> None:
-    """Queue the move of a job's entry to the ``status`` indexes on ``pipe`` (EVAL: see history.add).
+    """Queue the move of a job's entry to the ``status`` indexes on ``pipe`` (EVAL: see history.index_submission).
 
     ``ttl`` is the indexes' own TTL (the longest job TTL); ``fallback_ttl`` the job's TTL when its
     hash has none yet (RQ sets a failed job's after this step)."""

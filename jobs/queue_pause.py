@@ -97,9 +97,15 @@ def resume_queue(connection, name: str) -> None:
 def current(connection, queue_names) -> dict[str, Pause]:
     """Pauses in force: "all" (while RQ's suspension key is set) and each paused queue: one MGET."""
     names = list(queue_names)
-    suspended, raw_all, *raw_queues = connection.mget(
-        [WORKERS_SUSPENDED, ALL_KEY, *(queue_key(n) for n in names)]
-    )
+    return _in_force(names, connection.mget(_keys(names)))
+
+
+def _keys(names: list) -> list[str]:
+    return [WORKERS_SUSPENDED, ALL_KEY, *(queue_key(n) for n in names)]
+
+
+def _in_force(names: list, replies: list) -> dict[str, Pause]:
+    suspended, raw_all, *raw_queues = replies
     found = {}
     if suspended is not None:
         found["all"] = _decode("all", raw_all) or Pause("all", "", None)
@@ -112,7 +118,17 @@ def current(connection, queue_names) -> dict[str, Pause]:
 
 def notice_for(connection, queue_name: str) -> Pause | None:
     """The pause that holds a job of ``queue_name`` back (all workers first), or None."""
-    pauses = current(connection, [queue_name])
+    return notice_from(queue_name, connection.mget(notice_keys(queue_name)))
+
+
+def notice_keys(queue_name: str) -> list[str]:
+    """What ``notice_for`` reads (one MGET), for a caller that sends it in a pipeline of its own."""
+    return _keys([queue_name])
+
+
+def notice_from(queue_name: str, replies: list) -> Pause | None:
+    """The notice from the MGET of ``notice_keys(queue_name)``."""
+    pauses = _in_force([queue_name], replies)
     return pauses.get("all") or pauses.get(queue_name)
 
 

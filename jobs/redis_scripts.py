@@ -21,9 +21,8 @@ def _script(name: str) -> Script:
 
 LOOK = _script("look")
 ACQUIRE_CLEANING_LOCK = _script("acquire_cleaning_lock")
-ADD_TO_HISTORY = _script("add_to_history")
+INDEX_SUBMISSION = _script("index_submission")
 ROLLUP_RECORD = _script("rollup_record")
-SEARCH_INDEX_ADD = _script("search_index_add")
 HISTORY_END = _script("history_end")
 # an attempt's fence and liveness deadline (jobs/liveness.py)
 BEGIN_ATTEMPT = _script("begin_attempt")

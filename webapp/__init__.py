@@ -25,6 +25,7 @@ from webapp import (
     job_events,
     job_pages,
     metrics,
+    page_links,
     proxies,
     ratelimit,
     redis_connection,
@@ -75,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimit.init_app(app)
     redis_required.init_app(app)
     templating.init_app(app)
+    page_links.init_app(app)
     charts.init_app(app)
     for blueprint in (
         tasks.bp,

@@ -12,7 +12,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from rq.job import Job, parse_job_id
 from rq.serializers import JSONSerializer
 
@@ -26,8 +26,9 @@ from webapp.errors import json_error
 from webapp.identity import owner_id
 from webapp.job_access import can_read
 from webapp.job_insights import insights
-from webapp.job_reads import read_job
+from webapp.job_reads import FullRead, read
 from webapp.job_view import from_job
+from webapp.page_links import job_url
 from webapp.redis_connection import get_redis
 from webapp.start_time import MAX_AHEAD_SECONDS, start_time_problem
 from webapp.submission import enqueue_task
@@ -140,7 +141,7 @@ def create_job():
         spec, clean, owner_id(create=True), priority=priority, at=at, webhooks=webhooks.rq_webhooks(hook)
     )
     view = from_job(job, with_result=False)
-    location = url_for("api.get_job", job_id=job.id)
+    location = job_url("api.get_job", job.id)
     return jsonify(view.to_json()), 202, {"Location": location}
 
 
@@ -155,25 +156,26 @@ def get_job(job_id: str):
             return "", 304, headers
     body = job_etag.recall(job_id, tag)
     if body is None:
-        job, log, place = read_job(job_id)  # as the job page reads it
-        if not can_read(job):  # a stranger is told what a missing job's reader is told
+        found = read(job_id)  # as the job page reads it
+        if not can_read(found.job):  # a stranger is told what a missing job's reader is told
             return json_error(404, "This job does not exist or its result has expired.")
-        body = jsonify(job_body(job, log, place)).get_data()
+        body = jsonify(job_body(found)).get_data()
         job_etag.remember(job_id, tag, body)
     return body, 200, {**headers, "Content-Type": "application/json"}
 
 
-def job_body(job, log: list[str], place) -> dict:
-    """What ``GET /api/jobs/<id>`` answers for a job the reader may see."""
-    view = from_job(job)
+def job_body(found: FullRead) -> dict:
+    """What ``GET /api/jobs/<id>`` answers for a job the reader may see (``job_reads.read``)."""
+    job = found.job
+    view = from_job(job, latest=found.latest)
     body = view.to_json()
     # Beyond the contract, for the page's script (static/app.js): what the job page shows.
-    info = insights(job, view.status, place)
+    info = insights(job, view.status, found.place)
     body["active"] = view.is_active
     body["eta_seconds"] = round(info.eta_seconds, 1) if info.eta_seconds is not None else None
     body["eta_is_estimate"] = info.eta_is_estimate
-    body["log"] = log
-    body["page_url"] = url_for("job_pages.show", job_id=job.id)
+    body["log"] = found.log
+    body["page_url"] = job_url("job_pages.show", job.id)
     return body
 
 

@@ -15,9 +15,12 @@ SECURITY_HEADERS = (
 
 
 def add_security_headers(response):
-    """Each header unless the response set its own (the dashboard sets its own CSP)."""
+    """Each header unless the response set its own (the dashboard sets its own CSP). The response's
+    headers are looked through once, not once for each of these."""
+    present = {name.lower() for name, _ in response.headers}
     for name, value in SECURITY_HEADERS:
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 

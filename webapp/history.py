@@ -15,12 +15,12 @@ from rq.serializers import JSONSerializer
 
 from jobs import history_index
 from jobs.history_index import member, owner_key, split
-from jobs.redis_scripts import ADD_TO_HISTORY
+from jobs.redis_scripts import INDEX_SUBMISSION
 
 #: filtering by status looks at this many active (not ended) entries at most
 ACTIVE_SCAN_LIMIT = 20_000
 
-__all__ = ["owner_key", "member", "add", "remove", "page", "Entry"]
+__all__ = ["owner_key", "member", "add", "index_submission", "remove", "page", "Entry"]
 
 
 @dataclass
@@ -33,22 +33,31 @@ class Entry:
 
 def add(pipe, owner: str, job_id: str, task: str, when: float, ttl: int) -> None:
     """Index a job under its owner (and owner and task, and both active indexes), in ``pipe`` (the
-    enqueue's transaction), trimming them of entries older than ``ttl``.
+    enqueue's transaction), trimming them of entries older than ``ttl``."""
+    index_submission(pipe, job_id, task, when, ttl, owner=owner)
+
+
+def index_submission(
+    pipe, job_id: str, task: str, when: float, ttl: int, owner: str | None = None, search_keys=()
+) -> None:
+    """Index a submitted job under its ``owner`` (as ``add``) and in the console's search index
+    (``search_keys``: ``search_index.keys_for``), either or both, in one EVAL in ``pipe``.
 
     EVAL, not EVALSHA: a script Redis has not seen would fail inside the transaction while the
     enqueue around it went ahead; EVAL carries its text, and Redis compiles it once."""
-    pipe.eval(
-        ADD_TO_HISTORY.script,
-        4,
-        owner_key(owner),
-        owner_key(owner, task),
-        history_index.active_key(owner),
-        history_index.active_key(owner, task),
-        repr(when),
-        member(job_id, task),
-        ttl,
-        repr(when - ttl),
+    owned = (
+        [
+            owner_key(owner),
+            owner_key(owner, task),
+            history_index.active_key(owner),
+            history_index.active_key(owner, task),
+        ]
+        if owner is not None
+        else []
     )
+    keys = [*owned, *search_keys]
+    args = (len(owned), repr(when), member(job_id, task), ttl, repr(when - ttl), job_id)
+    pipe.eval(INDEX_SUBMISSION.script, len(keys), *keys, *args)
 
 
 def remove(connection, owner: str, job_id: str, task: str) -> None:

@@ -17,12 +17,13 @@ import time
 from typing import NamedTuple
 
 import redis
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from gevent import monkey
 from rq.job import parse_job_id
 
 from webapp import api
 from webapp.change_feed import ChangeFeed
+from webapp.page_links import job_url
 
 bp = Blueprint("job_events", __name__)
 
@@ -57,7 +58,7 @@ def events_url(job_id: str) -> str | None:
     """The job page's ``data-events-url``: where this server holds streams itself, or where a proxy
     sends the stream to the ``live`` line (``JOBDECK_LIVE_EVENTS=1``); None where the page polls."""
     if streams_are_cheap() or current_app.config["LIVE_EVENTS"]:
-        return url_for("job_events.events", job_id=job_id)
+        return job_url("job_events.events", job_id)
     return None
 
 

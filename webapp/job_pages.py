@@ -10,10 +10,10 @@ from webapp import history, lost_workers, webhook_view
 from webapp.identity import can_manage, is_admin, owner_id
 from webapp.job_access import can_read
 from webapp.job_insights import insights
-from webapp.job_reads import read_job
+from webapp.job_reads import read
 from webapp.job_view import expired, from_job
 from webapp.redis_connection import get_redis
-from webapp.share_links import current_link
+from webapp.share_links import current_link, link_from, read_link
 
 bp = Blueprint("job_pages", __name__)
 
@@ -22,25 +22,53 @@ PER_PAGE = 20
 
 @bp.get("/jobs/<job_id>")
 def show(job_id: str):
-    job, log, place = read_job(job_id)
+    # whoever may manage anything (an owner id, the admin) may see the job's share link: its read
+    # goes with the job's; the other reads depend on the job (its status, queue, webhook)
+    share = {"share": read_link(job_id)} if owner_id() is not None or is_admin() else {}
+    found = read(job_id, alongside=share, after=_reads_after)
+    job = found.job
     if not can_read(job):  # a stranger is told what a missing job's visitor is told
         return render_template("job_missing.html", job_id=job_id), 404
-    view = from_job(job)
-    view.insights = insights(job, view.status, place)
-    view.log = log
+    view = from_job(job, latest=found.latest)
+    view.insights = insights(job, view.status, found.place)
+    view.log = found.log
     manager = can_manage(view.owner)
-    waiting = view.status in (statuses.QUEUED, statuses.SCHEDULED)
     return render_template(
         "job.html",
         job=view,
         refresh=current_app.config["REFRESH_SECONDS"] if view.is_active else None,
         show_traceback=is_admin(),
         can_manage=manager,
-        share_link=current_link(job.id) if manager else None,
+        share_link=(link_from(found.replies["share"]) if share else current_link(job.id))
+        if manager
+        else None,
         viewer_is_owner=view.owner is not None and view.owner == owner_id(),
-        webhook=webhook_view.for_job(job),
-        pause=queue_pause.notice_for(get_redis(), job.origin) if waiting else None,
+        webhook=webhook_view.for_job(job, found.replies.get("webhook")),
+        pause=_pause(job, view.status, found.replies.get("pause")),
     )
+
+
+def _waiting(status: str) -> bool:
+    return status in (statuses.QUEUED, statuses.SCHEDULED)
+
+
+def _reads_after(job) -> dict:
+    """The page's reads that depend on the job: its webhook's attempts, its queue's pause."""
+    reads = webhook_view.read_for_job(job)
+    status = job.get_status(refresh=False)
+    if status is not None and _waiting(status.value):
+        reads["pause"] = ("mget", queue_pause.notice_keys(job.origin))
+    return reads
+
+
+def _pause(job, status: str, replies: list | None):
+    """The pause that holds a waiting job back, from the page's read (or read now, when settling
+    the job made it wait)."""
+    if not _waiting(status):
+        return None
+    if replies is None:
+        return queue_pause.notice_for(get_redis(), job.origin)
+    return queue_pause.notice_from(job.origin, replies)
 
 
 @bp.get("/jobs")

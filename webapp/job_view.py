@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from rq.job import Job
+from rq.results import Result
 
 from jobs import statuses
 from jobs.registry import get_task
@@ -130,7 +131,14 @@ class JobView:
         }
 
 
-def from_job(job: Job, with_result: bool = True) -> JobView:
+#: ``latest`` of ``from_job`` when the caller has not read the job's latest result
+UNREAD = object()
+
+
+def from_job(job: Job, with_result: bool = True, latest=UNREAD) -> JobView:
+    """The view of ``job``; with its result or error when ``with_result``, from ``latest`` (the
+    job's latest ``Result``, or None when it has none) when the caller read it with the job, else
+    through RQ's ``latest_result()``."""
     meta = job.meta or {}
     task = meta.get("task", job.func_name)
     spec = get_task(task)
@@ -155,10 +163,12 @@ def from_job(job: Job, with_result: bool = True) -> JobView:
         ended_at=_aware(job.ended_at),
         meta=meta,
     )
-    if with_result and status == statuses.FINISHED:
-        view.result = job.return_value()
-    elif with_result and status == statuses.FAILED:
+    if with_result and status in (statuses.FINISHED, statuses.FAILED) and latest is UNREAD:
         latest = job.latest_result()
+    if with_result and status == statuses.FINISHED:
+        successful = latest is not None and latest.type == Result.Type.SUCCESSFUL
+        view.result = latest.return_value if successful else None  # as RQ's return_value()
+    elif with_result and status == statuses.FAILED:
         view.traceback = latest.exc_string if latest else None
         view.error = readable_error(view.traceback, job.timeout)
     elif status == statuses.STOPPED:

@@ -19,7 +19,7 @@ import math
 import re
 import time
 
-from jobs.redis_scripts import SEARCH_INDEX_ADD
+from webapp import history
 
 IDS_KEY = "jobdeck:idx:ids"
 TIMES_KEY = "jobdeck:idx:times"
@@ -80,10 +80,15 @@ def index_keys(task: str, params: dict) -> list[str]:
     return [task_key(task), *(value_key(task, token) for token in list(found)[:MAX_TOKENS])]
 
 
+def keys_for(task: str, params: dict) -> list[str]:
+    """The keys a job of ``task`` with ``params`` is indexed under (jobs/lua/index_submission.lua)."""
+    return [IDS_KEY, TIMES_KEY, *index_keys(task, params)]
+
+
 def add(pipe, job_id: str, task: str, params: dict, when: float, ttl: int) -> None:
-    """Index a job, in ``pipe`` (the enqueue's transaction): one EVAL, as the history's index."""
-    keys = [IDS_KEY, TIMES_KEY, *index_keys(task, params)]
-    pipe.eval(SEARCH_INDEX_ADD.script, len(keys), *keys, repr(when), job_id, ttl)
+    """Index a job, in ``pipe``: one EVAL (a submission's goes in its history's:
+    ``history.index_submission``)."""
+    history.index_submission(pipe, job_id, task, when, ttl, search_keys=keys_for(task, params))
 
 
 def prune(connection, max_age: int) -> int:

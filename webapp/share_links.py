@@ -23,7 +23,7 @@ from webapp.errors import json_error
 from webapp.identity import READ_ONLY
 from webapp.job_access import action_refusal
 from webapp.job_insights import insights
-from webapp.job_reads import fetch_job, read_job
+from webapp.job_reads import fetch_job, read
 from webapp.job_view import from_job
 from webapp.redis_connection import get_redis
 
@@ -43,7 +43,17 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def current_link(job_id: str) -> dict | None:
     """The job's live share link for its owner's page: ``{"url", "expires_at"}``, or None."""
-    stored = get_redis().hgetall(share_key(job_id))
+    return link_from(get_redis().hgetall(share_key(job_id)))
+
+
+def read_link(job_id: str) -> tuple:
+    """``current_link``'s read, to go in a page's pipeline (``job_reads.read``); ``link_from``
+    turns its reply into the link."""
+    return ("hgetall", share_key(job_id))
+
+
+def link_from(stored: dict) -> dict | None:
+    """The link from the share's hash (HGETALL), or None when there is none."""
     if not stored:
         return None
     token = stored[b"token"].decode()
@@ -114,7 +124,7 @@ def unshare(job_id: str):
 
 
 def _shared_url_for(token: str):
-    """``url_for`` for the shared page: the job's own links become the token's."""
+    """``url_for`` for the shared page: the job's own links become the token's (``job_url`` too)."""
     through_token = {
         "job_pages.show": "share_links.view",
         "api.get_job": "share_links.api_view",
@@ -144,15 +154,18 @@ def _missing():
 @bp.get("/shared/<token>")
 def view(token: str):
     job_id = shared_job_id(token)
-    job, log, place = read_job(job_id) if job_id else (None, [], None)
-    if job is None:
+    found = read(job_id) if job_id else None
+    if found is None or found.job is None:
         return _missing()
-    shown = from_job(job)
-    shown.insights = insights(job, shown.status, place)
-    shown.log = log
+    job = found.job
+    shown = from_job(job, latest=found.latest)
+    shown.insights = insights(job, shown.status, found.place)
+    shown.log = found.log
+    shared_url_for = _shared_url_for(token)
     return render_template(
         "job.html",
-        url_for=_shared_url_for(token),
+        url_for=shared_url_for,
+        job_url=lambda endpoint, job_id: shared_url_for(endpoint, job_id=job_id),
         job=shown,
         shared=True,
         refresh=current_app.config["REFRESH_SECONDS"] if shown.is_active else None,
@@ -165,10 +178,10 @@ def view(token: str):
 @bp.get("/shared/<token>/api")
 def api_view(token: str):
     job_id = shared_job_id(token)
-    job, log, place = read_job(job_id) if job_id else (None, [], None)
-    if job is None:
+    found = read(job_id) if job_id else None
+    if found is None or found.job is None:
         return json_error(404, GONE)
-    body = job_body(job, log, place)
+    body = job_body(found)
     body["page_url"] = url_for("share_links.view", token=token)
     return jsonify(body)
 

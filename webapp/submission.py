@@ -75,8 +75,10 @@ def enqueue_task(
         else:
             options["timeout"] = options.pop("job_timeout")  # enqueue_call's name for it
             job = queue.enqueue_call(RUNNER, **options, pipeline=pipe)
-        history.add(pipe, owner, job_id, spec.name, time.time(), ttl=config["FAILURE_TTL"])
-        search_index.add(pipe, job_id, spec.name, params, time.time(), ttl=config["FAILURE_TTL"])
+        search_keys = search_index.keys_for(spec.name, params)
+        history.index_submission(
+            pipe, job_id, spec.name, time.time(), config["FAILURE_TTL"], owner=owner, search_keys=search_keys
+        )
         pipe.execute()
     if config.get("DURABLE_SUBMIT"):
         durable_submit.wait_durable(connection)

@@ -2,13 +2,14 @@
 
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 
 from jobs import storage
 from jobs.registry import TASKS, get_task
 from webapp.identity import owner_id
 from webapp.job_access import can_act
 from webapp.job_reads import fetch_job
+from webapp.page_links import job_url
 from webapp.redis_connection import get_redis
 from webapp.submission import enqueue_task
 from webapp.task_forms import form_class
@@ -61,4 +62,4 @@ def submit(name: str):
         priority=form.priority.data or None,
         at=form.start_time(),
     )
-    return redirect(url_for("job_pages.show", job_id=job_id), code=303)
+    return redirect(job_url("job_pages.show", job_id), code=303)
