@@ -27,6 +27,7 @@ import redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from bench.countdown_form import countdown_form
 from scripts.processes import RedisServer
 
 LINES = (
@@ -88,14 +89,7 @@ def measure(args, url: str) -> dict:
     browser = app.test_client()
     page = browser.get("/tasks/countdown").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = {
-        "csrf_token": token,
-        "seconds": "3",
-        "priority": "",
-        "start_in": "",
-        "start_at": "",
-        "timezone": "UTC",
-    }
+    form = countdown_form(token)
     cpu("form_submit", lambda: check(browser.post("/tasks/countdown", data=form), 303))
 
     connection.flushdb()

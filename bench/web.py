@@ -13,6 +13,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from bench import history_data, loadgen
+from bench.countdown_form import countdown_form
 from bench.harness import Row, Settings, WebServer, rss_mb
 
 API_BODY = json.dumps({"task": "countdown", "params": {"seconds": 3}})
@@ -43,16 +44,7 @@ def form_session(site: WebServer) -> tuple[str, str]:
     browser = requests.Session()
     page = browser.get(f"{site.base}/tasks/countdown", timeout=10).text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    body = urlencode(
-        {
-            "csrf_token": token,
-            "seconds": "3",
-            "priority": "",
-            "start_in": "",
-            "start_at": "",
-            "timezone": "UTC",
-        }
-    )
+    body = urlencode(countdown_form(token))
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     first = browser.post(f"{site.base}/tasks/countdown", data=body, headers=headers, allow_redirects=False)
     if first.status_code != 303:
