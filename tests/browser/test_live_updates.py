@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import JOB_URL, api, submit_countdown, submit_countdown_in_browser
 
@@ -22,8 +23,8 @@ def test_countdown_page_updates_in_place_to_the_result_without_a_reload(page, li
     assert page.locator("#job-status").inner_text() == "finished"
     assert page.locator("#job-progress").get_attribute("value") == "100"
     assert page.locator("#job-percent").inner_text() == "100%"
-    assert page.title() == "Done: Countdown · Jobdeck"
-    assert "Done: Countdown" in page.locator("#job-announcer").inner_text()
+    expect(page).to_have_title("Done: Countdown · Jobdeck")  # set in the update step after the swap
+    expect(page.locator("#job-announcer")).to_contain_text("Done: Countdown")
     assert page.locator("#job-refresh-note").count() == 0
     assert page.console_errors == []
 
@@ -41,7 +42,7 @@ def test_the_page_follows_the_job_through_its_event_stream(page, live_server, wo
     assert "Waited 3 seconds." in page.locator("#job-result").inner_text()
     assert page.evaluate("window.__sameDocument") == "yes"
     assert page.locator("#job-status").inner_text() == "finished"
-    assert page.title() == "Done: Countdown · Jobdeck"
+    expect(page).to_have_title("Done: Countdown · Jobdeck")  # set in the update step after the swap
     assert len([url for url in seen if url.endswith("/events")]) == 1
     assert [url for url in seen if "/api/jobs/" in url] == []  # pushed, never polled
     assert page.console_errors == []
@@ -83,7 +84,7 @@ def test_stop_from_the_page(page, live_server, worker):
     page.wait_for_selector("#job-error", timeout=20_000)
     assert page.locator("#job-status").inner_text() == "stopped"
     assert "Stopped by you" in page.locator("#job-error").inner_text()
-    assert page.title() == "Stopped: Countdown · Jobdeck"
+    expect(page).to_have_title("Stopped: Countdown · Jobdeck")  # set in the update step after the swap
     assert page.get_by_role("button", name="Retry").is_visible()
     assert page.console_errors == []
 
@@ -186,7 +187,7 @@ def test_a_failed_job_brings_its_error_in_place_and_the_title_says_failed(page, 
     page.wait_for_selector("#job-error", timeout=20_000)
     assert page.locator("#job-status").inner_text() == "failed"
     assert "The CSV file is empty." in page.locator("#job-error").inner_text()
-    assert page.title() == "Failed: CSV profile · Jobdeck"
+    expect(page).to_have_title("Failed: CSV profile · Jobdeck")  # set in the update step after the swap
     assert page.evaluate("window.__sameDocument") == "yes"
     assert page.get_by_role("button", name="Retry").is_visible()
 
