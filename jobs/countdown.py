@@ -3,10 +3,8 @@
 import logging
 import time
 
-from pydantic import Field
-
 from jobs.progress import report
-from jobs.task_declaration import Params, TaskSpec
+from jobs.task_declaration import Params, TaskSpec, param
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +13,7 @@ MAX_SECONDS = 3600
 
 
 class CountdownParams(Params):
-    seconds: int = Field(10, ge=MIN_SECONDS, le=MAX_SECONDS, title="Seconds to wait", examples=[3])
+    seconds: int = param(10, ge=MIN_SECONDS, le=MAX_SECONDS, title="Seconds to wait", examples=[3])
 
 
 def run(params: dict) -> dict:

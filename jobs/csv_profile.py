@@ -23,8 +23,6 @@ from collections import Counter
 from functools import partial
 from itertools import islice, repeat
 
-from pydantic import Field
-
 from jobs import csv_fast
 from jobs.csv_rules import (
     HUGE,
@@ -41,7 +39,7 @@ from jobs.errors import TaskInputError
 from jobs.outputs import save_output
 from jobs.progress import report
 from jobs.sizes import human_size
-from jobs.task_declaration import Params, TaskSpec, Upload, upload
+from jobs.task_declaration import Params, TaskSpec, Upload, param, upload
 from jobs.text_decoding import decode_text, is_utf8, refuse_binary
 from jobs.uploads import read_upload
 
@@ -71,7 +69,7 @@ class CsvProfileParams(Params):
         "the columns.",
         what="CSV file",
     )
-    comment: str = Field(
+    comment: str = param(
         "",
         max_length=1,
         title=COMMENT_LABEL,

@@ -1,7 +1,5 @@
 """Recent run times per task, so a job that has not reported progress yet can still get an ETA."""
 
-import statistics
-
 KEEP = 50
 
 
@@ -17,5 +15,7 @@ def record(connection, task: str, seconds: float) -> None:
 
 
 def median(connection, task: str) -> float | None:
+    import statistics  # here: only the site asks, and the worker, which imports this module, need not hold it
+
     values = [float(v) for v in connection.lrange(durations_key(task), 0, -1)]
     return statistics.median(values) if values else None

@@ -8,12 +8,9 @@ struck out with slice assignment, which runs in C.
 import logging
 import math
 import time
-from typing import Annotated
-
-from pydantic import BeforeValidator, Field
 
 from jobs.progress import report
-from jobs.task_declaration import Params, TaskSpec
+from jobs.task_declaration import Params, TaskSpec, param
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +28,14 @@ def _digits(value):
 
 
 class PrimesParams(Params):
-    limit: Annotated[int, BeforeValidator(_digits)] = Field(
+    limit: int = param(
         10_000_000,
         ge=2,
         le=MAX_LIMIT,
         title="Count primes up to",
         description="Up to 1000000000 (one billion); that takes a while, which is the point.",
         examples=[1_000_000],
+        read=_digits,
     )
 
 

@@ -51,6 +51,6 @@ MAX_CONTENT_LENGTH = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 
 DURABLE_SUBMIT = os.environ.get("JOBDECK_DURABLE_SUBMIT", "0") == "1"
 
 # The worker reads this module at start-up (its --config): loading the task declarations here makes a
-# bad JOBDECK_TASKS stop the worker at once, as it stops the site, and imports them (and pydantic)
+# bad JOBDECK_TASKS stop the worker at once, as it stops the site, and imports them (and msgspec)
 # once in the worker's main process, before it forks a work horse for each job.
 import jobs.registry  # noqa: E402, F401

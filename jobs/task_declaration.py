@@ -1,10 +1,15 @@
 """A task's one declaration: its name, how it runs, how its result is shown, and its parameters.
 
-The parameters are a pydantic model (a subclass of ``Params``); every field carries its type, limits,
-default, label (``title``), help (``description``) and example (``examples``). From the declaration
-the site builds the form, the JSON Schema, the catalog entry and the result page; the form, the JSON
-API and the worker all validate through ``TaskSpec.validate``, so each rule has one message
-(``jobs/param_messages.py``). Uploads are ``Upload`` references declared with ``upload(...)``.
+The parameters are a msgspec Struct (a subclass of ``Params``). Each field is declared with
+``param(default, ge=..., title=..., ...)`` (or ``upload(...)`` for files), which puts its limits,
+label (``title``), help (``description``) and example (``examples``) on its type as msgspec's own
+field metadata (``msgspec.Meta``). From the declaration the site builds the form, the JSON Schema,
+the catalog entry and the result page; the form, the JSON API and the worker all validate through
+``TaskSpec.validate``, which checks every field on its own (so every broken field gets its message
+at once), then the rule across fields, if any; each rule has one message (``jobs/param_messages.py``).
+
+msgspec rather than pydantic: the worker imports every declaration before it forks a work horse per
+job, so the library is in every worker's memory (docs/adding-a-task.md says what it weighs).
 """
 
 import re
@@ -12,46 +17,99 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticUndefined
+import msgspec
 
 from jobs.errors import TaskInputError
-from jobs.param_messages import error_messages
+from jobs.param_fields import ParamField, fields_of
+from jobs.param_messages import field_message
+from jobs.param_reading import read_field
 from jobs.queue_names import DEFAULT_QUEUE, QUEUE_NAMES
-from jobs.sizes import human_size
 from jobs.upload_kinds import KINDS
 
-#: the type of a rule's error that carries its own message (``reject``)
-RULE = "jobdeck_rule"
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
-def reject(field_name: str, message: str, value: Any = None) -> ValidationError:
-    """A validation error for one field with its own message; raise it from a model validator
-    (a cross-field rule, such as "a file or text, not both") so it shows beside that field."""
-    detail = InitErrorDetails(type=PydanticCustomError(RULE, message), loc=(field_name,), input=value)
-    return ValidationError.from_exception_data("params", [detail])
+class DeclarationError(ValueError):
+    """A task declaration that cannot work; the message says what is wrong with it."""
 
 
-class Upload(BaseModel):
+class Rejected(ValueError):
+    """A rule across fields broken, with the field its message shows beside."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def reject(field_name: str, message: str) -> Rejected:
+    """A field's message for a rule across fields (such as "a file or text, not both"): raise it from
+    the parameters' ``__post_init__``, which runs once every field is valid on its own."""
+    return Rejected(field_name, message)
+
+
+class Upload(msgspec.Struct, kw_only=True):
     """A reference to an uploaded file the site stored in Redis under the job's id."""
 
-    model_config = ConfigDict(extra="ignore")
-
-    file: str = Field(min_length=1)
+    file: Annotated[str, msgspec.Meta(min_length=1)]
     filename: str = ""
     size: int | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _user_name(cls, value):
-        if isinstance(value, dict) and isinstance(value.get("file"), str):
-            name = value.get("filename") if isinstance(value.get("filename"), str) else value["file"]
-            size = value.get("size") if isinstance(value.get("size"), int) else None
-            return {"file": value["file"], "filename": name[:200], "size": size}
-        return value
+
+def _needs_factory(default) -> bool:
+    """msgspec takes a non-empty list, dict or set as a default only through a factory, so that no
+    two instances share it."""
+    return isinstance(default, list | dict | set) and bool(default)
+
+
+class Param:
+    """What ``param()`` declares; ``Params`` turns it into the field's type metadata and default."""
+
+    __slots__ = ("default", "meta")
+
+    def __init__(self, default, meta: msgspec.Meta):
+        self.default = default
+        self.meta = meta
+
+
+def param(
+    default: Any = msgspec.NODEFAULT,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    examples: list | None = None,
+    message: str | None = None,
+    widget: str | None = None,
+    schema: dict | None = None,
+    read: Callable | None = None,
+    clean: Callable | None = None,
+    **limits,
+) -> Param:
+    """A parameter: its default (none: required), its limits (msgspec.Meta's ``ge``, ``le``, ``gt``,
+    ``lt``, ``min_length``, ``max_length``, ``pattern``), label, help and example. Optionally:
+    ``message``, the words of the field's one rule instead of the generated ones; ``widget="textarea"``
+    for long text; ``schema``, more JSON Schema (``{"format": "uri"}``); ``read(value)``, how a value
+    is read before it is checked (such as "1,000" as 1000); ``clean(value)``, a rule of your own after
+    the type's, which returns the value to keep or raises ``ValueError("One sentence.")``."""
+    extra_schema = dict(schema or {})
+    if _needs_factory(default):  # msgspec's schema shows a plain default only
+        extra_schema["default"] = list(default) if isinstance(default, set) else default
+    if message:
+        extra_schema["x-message"] = message
+    if widget:
+        extra_schema["x-widget"] = widget
+    hooks = {name: hook for name, hook in (("read", read), ("clean", clean)) if hook is not None}
+    meta = msgspec.Meta(
+        title=title,
+        description=description,
+        examples=list(examples) if examples is not None else None,
+        extra_json_schema=extra_schema or None,
+        extra=hooks or None,
+        **limits,
+    )
+    return Param(default, meta)
 
 
 def upload(
@@ -60,60 +118,52 @@ def upload(
     kinds: tuple[str, ...] = ("text",),
     max_bytes: int = 32 * 1024 * 1024,
     max_files: int = 1,
-    description: str = "",
+    description: str | None = None,
     what: str = "file",
-    default: Any = PydanticUndefined,
-):
+    default: Any = msgspec.NODEFAULT,
+) -> Param:
     """A file parameter: the accepted kinds (checked by content), the largest file, how many files.
 
     Annotate it ``Upload`` (one file), ``Upload | None`` (optional) or ``list[Upload]`` (several)."""
     unknown = set(kinds) - set(KINDS)
     if unknown:
-        raise ValueError(f"unknown upload kind {sorted(unknown)[0]!r}; known: {', '.join(KINDS)}")
+        raise DeclarationError(f"unknown upload kind {sorted(unknown)[0]!r}; known: {', '.join(KINDS)}")
     rules = {"kinds": list(kinds), "max_bytes": max_bytes, "max_files": max_files, "what": what}
-    extra = {"x-upload": rules}
-    if max_files > 1:  # a list of files: at least one
-        return Field(
-            default,
-            title=title,
-            description=description,
-            min_length=1,
-            max_length=max_files,
-            json_schema_extra=extra,
-        )
-    return Field(default, title=title, description=description, json_schema_extra=extra)
+    limits = {"min_length": 1, "max_length": max_files} if max_files > 1 else {}  # a list: at least one
+    return param(default, title=title, description=description, schema={"x-upload": rules}, **limits)
 
 
-def upload_rules(info) -> dict | None:
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    return extra.get("x-upload")
+class _Declared(msgspec.StructMeta):
+    """Reads ``name: type = param(...)`` as msgspec's ``name: Annotated[type, Meta(...)] = default``.
 
+    It rewrites the class body's ``__annotations__`` dict before msgspec reads it. Python 3.11 to
+    3.13 (the ones scripts/bootstrap.sh picks) fill that dict as the body runs; 3.14 evaluates
+    annotations lazily (PEP 649) and leaves no such dict, so there this refuses each ``param()`` as
+    untyped, at start-up, until it reads them through ``annotationlib``."""
 
-class Params(BaseModel):
-    """Base of every task's parameters. Unknown keys are ignored, as a form ignores unknown fields."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _numbers_are_not_booleans(cls, value, info):
-        # pydantic reads True as 1; a checkbox's value is never a count
-        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in (int, float):
-            raise PydanticCustomError("int_type", "not a number")
-        return value
-
-    @model_validator(mode="after")
-    def _upload_limits(self):
-        for name, info in type(self).model_fields.items():
-            rules = upload_rules(info)
-            value = getattr(self, name)
-            if not rules or value is None:
+    def __new__(mcls, name, bases, namespace, **config):
+        annotations = dict(namespace.get("__annotations__", {}))
+        for key, value in list(namespace.items()):
+            if not isinstance(value, Param):
                 continue
-            for ref in value if isinstance(value, list) else [value]:
-                if ref.size is not None and ref.size > rules["max_bytes"]:
-                    limit = human_size(rules["max_bytes"])
-                    raise reject(name, f"{ref.filename!r} is larger than {limit}.")
-        return self
+            if key not in annotations:
+                raise DeclarationError(f"{name}.{key} has no type: write {key}: <type> = param(...)")
+            annotations[key] = Annotated[annotations[key], value.meta]
+            if value.default is msgspec.NODEFAULT:
+                del namespace[key]
+            elif _needs_factory(value.default):
+                namespace[key] = msgspec.field(default_factory=value.default.copy)
+            else:
+                namespace[key] = value.default
+        namespace["__annotations__"] = annotations
+        config.setdefault("kw_only", True)
+        return super().__new__(mcls, name, bases, namespace, **config)
+
+
+class Params(msgspec.Struct, metaclass=_Declared):
+    """Base of every task's parameters. Unknown keys are ignored, as a form ignores unknown fields.
+
+    A rule across fields goes in ``__post_init__`` (msgspec's hook), raising ``reject(field, message)``."""
 
 
 class InvalidParams(TaskInputError):
@@ -124,10 +174,6 @@ class InvalidParams(TaskInputError):
         self.errors = errors
         parts = [f"{labels.get(name, name)}: {m}" if name else m for name, ms in errors.items() for m in ms]
         super().__init__(" ".join(parts))
-
-
-class DeclarationError(ValueError):
-    """A task declaration that cannot work; the message says what is wrong with it."""
 
 
 @dataclass(frozen=True)
@@ -165,15 +211,19 @@ class TaskSpec:
             problems.append("retry_max must be 0 or more")
         if problems:
             raise DeclarationError(f"task {self.name!r}: {'; '.join(problems)}")
-        labels = {
-            n: info.title or n.replace("_", " ").capitalize() for n, info in self.params.model_fields.items()
-        }
-        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "labels", {f.name: f.label for f in self.fields})
         object.__setattr__(self, "retry_intervals", tuple(self.retry_intervals))
         if self.template:
             if not self.template_path().is_file():
                 raise DeclarationError(f"task {self.name!r}: no template {self.template!r} beside its module")
             object.__setattr__(self, "result_kind", self.name)
+
+    @property
+    def fields(self) -> tuple[ParamField, ...]:
+        return fields_of(self.params)
+
+    def field(self, name: str) -> ParamField:
+        return next(f for f in self.fields if f.name == name)
 
     @property
     def module(self) -> str:
@@ -183,13 +233,35 @@ class TaskSpec:
         return Path(sys.modules[self.module].__file__).parent / self.template
 
     def validate(self, params: dict) -> dict:
-        """The clean parameters (JSON-ready), or ``InvalidParams`` with one message per broken rule."""
+        """The clean parameters (JSON-ready), or ``InvalidParams`` with one message per broken rule,
+        for every broken field at once."""
         if not isinstance(params, dict):
             raise TaskInputError("The job's parameters must be a JSON object.")
-        try:
-            return self.params.model_validate(params).model_dump(mode="json")
-        except ValidationError as error:
-            raise InvalidParams(error_messages(error, self.params), self.labels) from None
+        values, errors = {}, {}
+        for f in self.fields:
+            if f.name not in params:
+                if f.required:
+                    errors[f.name] = [field_message(f, None)]
+                else:
+                    values[f.name] = f.default
+                continue
+            try:
+                values[f.name] = read_field(f, params[f.name])
+            except msgspec.ValidationError:
+                errors[f.name] = [field_message(f, params[f.name])]
+            except ValueError as error:  # a rule of the task's own, with its own message
+                errors[f.name] = [str(error)]
+        if not errors:
+            try:
+                return msgspec.to_builtins(self.params(**values))  # runs the rule across fields
+            except Rejected as error:
+                errors[error.field] = [error.message]
+            except ValueError as error:
+                errors[""] = [str(error)]
+        raise InvalidParams(errors, self.labels)
 
     def json_schema(self) -> dict:
-        return self.params.model_json_schema()
+        """The parameters as JSON Schema (what they share, such as ``Upload``, under ``$defs``)."""
+        (ref,), defs = msgspec.json.schema_components([self.params], ref_template="#/$defs/{name}")
+        schema = defs.pop(ref["$ref"].rsplit("/", 1)[1])
+        return {**schema, "$defs": defs} if defs else schema

@@ -13,15 +13,13 @@ peak memory <= 160 MB + 2x the uploads.
 import io
 import logging
 import zipfile
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, BeforeValidator, Field
+from typing import Literal
 
 from jobs.errors import TaskInputError
 from jobs.file_names import safe_name
 from jobs.outputs import save_output
 from jobs.progress import report
-from jobs.task_declaration import Params, TaskSpec, Upload, upload
+from jobs.task_declaration import Params, TaskSpec, Upload, param, upload
 from jobs.uploads import MAX_FILES, read_upload
 from jobs.validators import parse_decimal
 
@@ -52,16 +50,14 @@ class ThumbnailsParams(Params):
         description="JPEG, PNG, WebP or GIF; choose one or more.",
         what="image",
     )
-    sizes: Annotated[
-        list[Literal[SIZES]], BeforeValidator(_size_list), AfterValidator(lambda v: sorted(set(v)))
-    ] = Field(
+    sizes: list[Literal[SIZES]] = param(
         [128, 256],
         min_length=1,
         title="Sizes (longest side, pixels)",
         description="Hold Ctrl (or Cmd) to choose several.",
-        json_schema_extra={
-            "x-message": f"Choose one or more sizes among {', '.join(map(str, SIZES))} pixels."
-        },
+        message=f"Choose one or more sizes among {', '.join(map(str, SIZES))} pixels.",
+        read=_size_list,
+        clean=lambda sizes: sorted(set(sizes)),
     )
 
 

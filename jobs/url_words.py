@@ -28,15 +28,11 @@ import socket
 import ssl
 import threading
 import time
-from html.parser import HTMLParser
-from typing import Annotated
 from urllib.parse import urljoin, urlsplit
-
-from pydantic import AfterValidator, Field
 
 from jobs.errors import TaskInputError
 from jobs.progress import report
-from jobs.task_declaration import Params, TaskSpec
+from jobs.task_declaration import Params, TaskSpec, param
 from jobs.word_frequency import count_words, top_words
 
 log = logging.getLogger(__name__)
@@ -274,35 +270,6 @@ def fetch(url: str, deadline: float) -> dict:
     raise TaskInputError(f"The page redirected more than {MAX_REDIRECTS} times.")
 
 
-class _TextExtractor(HTMLParser):
-    SKIP = {"script", "style", "noscript", "template"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: list[str] = []
-        self._skipping = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self._skipping += 1
-        elif tag == "title":
-            self._in_title = True
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self._skipping:
-            self._skipping -= 1
-        elif tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title.append(data)
-        elif not self._skipping:
-            self.parts.append(data)
-
-
 def page_text(body: bytes, content_type: str) -> tuple[str, str]:
     """(title, visible text) of a page."""
     message = http.client.HTTPMessage()
@@ -314,7 +281,9 @@ def page_text(body: bytes, content_type: str) -> tuple[str, str]:
         text = body.decode("utf-8", errors="replace")
     if "html" not in content_type:
         return "", text
-    parser = _TextExtractor()
+    from jobs.page_html import TextExtractor  # only the work horse that reads a page loads html.parser
+
+    parser = TextExtractor()
     parser.feed(text)
     parser.close()
     return " ".join("".join(parser.title).split()), " ".join(parser.parts)
@@ -358,10 +327,12 @@ def run(params: dict) -> dict:
 
 class UrlWordsParams(Params):
     # validate() is the address rule, for the form, the API and the worker alike
-    url: Annotated[str, AfterValidator(lambda url: validate({"url": url})["url"])] = Field(
+    url: str = param(
         title="Web page address",
         examples=["https://example.com/"],
-        json_schema_extra={"format": "uri", "x-message": "Enter the address of a web page."},
+        schema={"format": "uri"},
+        message="Enter the address of a web page.",
+        clean=lambda url: validate({"url": url})["url"],
     )
 
 

@@ -17,10 +17,8 @@ import json
 import threading
 import time
 import uuid
-from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field
 from rq import Queue, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -28,7 +26,7 @@ from rq.serializers import JSONSerializer
 from jobs import statuses
 from jobs.errors import TaskInputError
 from jobs.progress import report
-from jobs.task_declaration import Params, TaskSpec
+from jobs.task_declaration import Params, TaskSpec, param
 from jobs.why_work import APPROACHES, MEASURING_KEY, TOKEN_HEADER, key
 
 MIN_SECONDS = 1
@@ -47,10 +45,11 @@ def _site_address(base_url: str) -> str:
 
 
 class WhyMeasureParams(Params):
-    seconds: int = Field(MIN_SECONDS, ge=MIN_SECONDS, le=MAX_SECONDS, title="Seconds")
-    base_url: Annotated[str, AfterValidator(_site_address)] = Field(
+    seconds: int = param(MIN_SECONDS, ge=MIN_SECONDS, le=MAX_SECONDS, title="Seconds")
+    base_url: str = param(
         title="The site's address",
-        json_schema_extra={"x-message": "base_url must be the site's http(s) address."},
+        message="base_url must be the site's http(s) address.",
+        clean=_site_address,
     )
 
 

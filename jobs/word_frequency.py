@@ -8,12 +8,10 @@ import logging
 import re
 from collections import Counter
 
-from pydantic import Field, model_validator
-
 from jobs import word_table
 from jobs.outputs import save_output
 from jobs.progress import report
-from jobs.task_declaration import Params, TaskSpec, Upload, reject, upload
+from jobs.task_declaration import Params, TaskSpec, Upload, param, reject, upload
 from jobs.text_decoding import decode_text
 from jobs.uploads import read_upload
 
@@ -41,28 +39,24 @@ class WordFrequencyParams(Params):
         what="text file",
         default=None,
     )
-    text: str = Field(
+    text: str = param(
         "",
         title="Or paste text",
         max_length=MAX_PASTED_CHARS,
-        json_schema_extra={
-            "x-widget": "textarea",
-            "x-message": f"Pasted text is limited to {MAX_PASTED_CHARS:,} characters; upload a file instead.",
-        },
+        widget="textarea",
+        message=f"Pasted text is limited to {MAX_PASTED_CHARS:,} characters; upload a file instead.",
         examples=["the quick brown fox jumps over the lazy dog"],
     )
-    top: int = Field(20, ge=1, le=MAX_TOP, title="How many top words", examples=[20])
-    stop_words: bool = Field(False, title="Leave out common English words (the, and, of, ...)")
+    top: int = param(20, ge=1, le=MAX_TOP, title="How many top words", examples=[20])
+    stop_words: bool = param(False, title="Leave out common English words (the, and, of, ...)")
 
-    @model_validator(mode="after")
-    def _a_file_or_text(self):
+    def __post_init__(self):
         # the one cross-field rule, for the form, the API and the worker alike
         has_text = bool(self.text.strip())
         if self.upload is not None and has_text:
             raise reject("text", "Either upload a file or paste text, not both.")
         if self.upload is None and not has_text:
             raise reject("text", "Upload a text file or paste some text.")
-        return self
 
 
 def chunks(text: str, size: int = CHUNK_CHARS):

@@ -12,7 +12,6 @@ the site enqueued. Uploaded content is always of an accepted kind: only the form
 import html
 import io
 import re
-from typing import get_origin
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,9 +19,8 @@ from hypothesis import strategies as st
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs.param_messages import choices_of
 from jobs.registry import TASKS, validate
-from jobs.task_declaration import InvalidParams, upload_rules
+from jobs.task_declaration import InvalidParams
 from tests.helpers import job_id_from
 
 CHECKS = settings(
@@ -43,25 +41,25 @@ def a_file(kinds):
     return st.tuples(st.sampled_from([SAMPLE_CONTENT[k] for k in kinds]), names.map(lambda n: n + ".dat"))
 
 
-def values_for(info):
-    """Values of every sort for one parameter: good ones, near misses and nonsense."""
-    rules = upload_rules(info)
+def values_for(field):
+    """Values of every sort for one parameter (a ``jobs.param_fields.ParamField``): good ones, near
+    misses and nonsense."""
+    rules = field.upload
     if rules:
         files = a_file(rules["kinds"])
         return st.lists(files, max_size=3) if rules["max_files"] > 1 else files
-    choices = choices_of(info)
+    choices = field.choices
     if choices is not None:
         one = st.one_of(st.sampled_from(choices), st.integers(-5, 2000), ODD_TEXT)
-        if get_origin(info.annotation) is list:  # good choices half the time, so both sides are reached
+        if field.many:  # good choices half the time, so both sides are reached
             return st.one_of(
                 st.lists(st.sampled_from(choices), min_size=1, max_size=3), st.lists(one, max_size=4)
             )
         return one
-    if info.annotation is bool:
+    if field.annotation is bool:
         return st.booleans()
-    if info.annotation in (int, float):
-        low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), 0)
-        high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), 10**6)
+    if field.annotation in (int, float):
+        low, high = field.meta.get("ge", 0), field.meta.get("le", 10**6)
         return st.one_of(
             st.integers(low - 3, low + 3),
             st.integers(high - 3, high + 3),
@@ -70,8 +68,8 @@ def values_for(info):
             st.booleans(),
             ODD_TEXT,
         )
-    limit = next((m.max_length for m in info.metadata if getattr(m, "max_length", None)), 100)
-    known = [str(e) for e in info.examples or []]
+    limit = field.meta.get("max_length") or 100
+    known = [str(e) for e in field.examples]
     return st.one_of(
         TEXT, ODD_TEXT, st.sampled_from([*known, "x" * (limit + 1)] if known else ["x" * (limit + 1)])
     )
@@ -81,9 +79,9 @@ def param_dicts(spec):
     """What a browser sends: every text input and choice (empty or not); files and ticked boxes
     only when there are some."""
     always, optional = {}, {}
-    for name, info in spec.params.model_fields.items():
-        sent_always = not upload_rules(info) and info.annotation is not bool
-        (always if sent_always else optional)[name] = values_for(info)
+    for field in spec.fields:
+        sent_always = not field.upload and field.annotation is not bool
+        (always if sent_always else optional)[field.name] = values_for(field)
     return st.fixed_dictionaries(always, optional=optional)
 
 
@@ -93,7 +91,7 @@ def as_form(spec, params: dict) -> dict:
 
     form = {}
     for name, value in params.items():
-        if spec.params.model_fields[name].annotation is bool:
+        if spec.field(name).annotation is bool:
             if value:
                 form[name] = "y"  # a ticked box; an unticked one sends nothing
         else:

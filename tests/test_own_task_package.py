@@ -12,15 +12,13 @@ import requests
 from scripts.processes import ROOT, VENV_BIN, WebProcess, WorkerProcess, procfile_command, wait_until
 
 SHOUT = """
-from pydantic import Field
-
 from jobs.outputs import save_output
-from jobs.task_declaration import Params, TaskSpec
+from jobs.task_declaration import Params, TaskSpec, param
 
 
 class ShoutParams(Params):
-    text: str = Field(min_length=1, max_length=20, title="Text to shout", examples=["hello"])
-    times: int = Field(2, ge=1, le=5, title="How many times")
+    text: str = param(min_length=1, max_length=20, title="Text to shout", examples=["hello"])
+    times: int = param(2, ge=1, le=5, title="How many times")
 
 
 def run(params):

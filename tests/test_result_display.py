@@ -15,14 +15,12 @@ PNG = (
 )
 MODULE = textwrap.dedent(
     f"""
-    from pydantic import Field
-
     from jobs.outputs import save_output
-    from jobs.task_declaration import Params, TaskSpec
+    from jobs.task_declaration import Params, TaskSpec, param
 
 
     class Nothing(Params):
-        size: int = Field(3, ge=1, le=10, title="Rows")
+        size: int = param(3, ge=1, le=10, title="Rows")
 
 
     def report(params):

@@ -80,3 +80,17 @@ def test_the_forms_carry_the_declared_limits(client):
     assert 'type="checkbox"' in tag(words, "stop_words")
     url = tag(client.get("/tasks/url_words").get_data(as_text=True), "url")
     assert 'type="url"' in url and "required" in url and 'placeholder="e.g. https://example.com/"' in url
+
+
+def test_the_api_reads_numbers_and_switches_as_clients_spell_them():
+    text = {"text": "some words"}
+    assert validate("word_frequency", {**text, "top": " +1_0 ", "stop_words": "on"})["top"] == 10
+    assert validate("word_frequency", {**text, "top": 3.0, "stop_words": "YES"})["stop_words"] is True
+    assert validate("word_frequency", {**text, "top": "3.00", "stop_words": 0})["top"] == 3
+    assert validate("word_frequency", {**text, "stop_words": "off"})["stop_words"] is False
+    for top in (True, "1e1", "3.", "3.5", 3.5, "0x10", "٥", "1,0"):
+        with pytest.raises(ValueError, match="Enter a whole number from 1 to 1000"):
+            validate("word_frequency", {**text, "top": top})
+    for switch in ("maybe", " on", 2, 0.5, None):
+        with pytest.raises(ValueError, match="must be on or off"):
+            validate("word_frequency", {**text, "stop_words": switch})

@@ -11,7 +11,7 @@ from wtforms import MultipleFileField
 from wtforms.validators import ValidationError
 
 from jobs.registry import TASKS
-from jobs.task_declaration import TaskSpec, upload_rules
+from jobs.task_declaration import TaskSpec
 from jobs.upload_kinds import accept, kind_problem
 from webapp.forms import PostedForm
 from webapp.task_forms import chosen_files, declared_fields, head_and_size, submitted_value
@@ -33,7 +33,7 @@ class BatchForm(PostedForm):
             raise ValidationError("Choose at least one file.")
         if len(files) > MAX_FILES:
             raise ValidationError(f"Choose at most {MAX_FILES} files at a time.")
-        kinds = upload_rules(self.spec.params.model_fields[self.file_param])["kinds"]
+        kinds = self.spec.field(self.file_param).upload["kinds"]
         for upload in files:
             problem = kind_problem(head_and_size(upload)[0], upload.filename, kinds)
             if problem:
@@ -53,22 +53,14 @@ class BatchForm(PostedForm):
 
 def file_param(spec: TaskSpec) -> str | None:
     """The task's one single-file parameter, or None when it has none or several."""
-    singles = [
-        name
-        for name, info in spec.params.model_fields.items()
-        if (rules := upload_rules(info)) and rules["max_files"] == 1
-    ]
-    files = [name for name, info in spec.params.model_fields.items() if upload_rules(info)]
+    singles = [f.name for f in spec.fields if f.upload and f.upload["max_files"] == 1]
+    files = [f.name for f in spec.fields if f.upload]
     return singles[0] if len(singles) == 1 and len(files) == 1 else None
 
 
 def batch_form(spec: TaskSpec, param: str) -> type[BatchForm]:
-    rules = upload_rules(spec.params.model_fields[param])
-    texts = [
-        name
-        for name, info in spec.params.model_fields.items()
-        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("x-widget") == "textarea"
-    ]
+    rules = spec.field(param).upload
+    texts = [f.name for f in spec.fields if f.widget == "textarea"]
     fields = declared_fields(spec, skip=(param, *texts))
     files = MultipleFileField(
         f"{rules['what'][:1].upper()}{rules['what'][1:]}s",

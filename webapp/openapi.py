@@ -1,18 +1,18 @@
 """The JSON API as an OpenAPI 3.1 document, with each task's parameters from its declaration.
 
-OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what pydantic emits, so the tasks' schemas go
-in as they are; ``models_json_schema`` gathers them (and what they share, such as ``Upload``) under
-``components/schemas`` with references that point there.
+OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what msgspec emits, so the tasks' schemas go
+in as they are; ``msgspec.json.schema_components`` gathers them (and what they share, such as
+``Upload``) under ``components/schemas`` with references that point there.
 """
 
-from pydantic.json_schema import models_json_schema
+import msgspec
 
 from jobs.queue_names import QUEUE_NAMES
 from jobs.scheduling import MISSED_POLICIES, REASON_LIMIT
 from jobs.statuses import FILTERS
 from webapp.start_time import MAX_AHEAD_SECONDS
 
-REF = "#/components/schemas/{model}"
+REF = "#/components/schemas/{name}"
 
 
 def _error() -> dict:
@@ -221,9 +221,9 @@ def _json(schema_ref: str, description: str) -> dict:
 
 def openapi_document(specs: list) -> dict:
     """The document for the tasks ``specs`` (the listed ones)."""
-    keys, definitions = models_json_schema([(spec.params, "validation") for spec in specs], ref_template=REF)
+    refs, definitions = msgspec.json.schema_components([spec.params for spec in specs], ref_template=REF)
     schemas = {
-        **definitions.get("$defs", {}),
+        **definitions,
         "Error": _error(),
         "Job": _job(),
         "Schedule": _schedule(),
@@ -243,7 +243,7 @@ def openapi_document(specs: list) -> dict:
             },
         },
     }
-    task_refs = [(spec.name, keys[(spec.params, "validation")]["$ref"]) for spec in specs]
+    task_refs = [(spec.name, ref["$ref"]) for spec, ref in zip(specs, refs, strict=True)]
     schemas["Submission"] = _submission(task_refs)
     error = {"$ref": "#/components/responses/Error"}
     job_id = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}

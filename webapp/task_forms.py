@@ -8,7 +8,6 @@ browser sent, as the API hands it JSON, and shows each message beside its field.
 """
 
 from functools import cache
-from typing import get_origin
 
 from wtforms import (
     BooleanField,
@@ -21,9 +20,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from jobs.param_messages import choices_of
+from jobs.param_fields import ParamField
 from jobs.registry import TASKS, get_task
-from jobs.task_declaration import InvalidParams, TaskSpec, upload_rules
+from jobs.task_declaration import InvalidParams, TaskSpec
 from jobs.upload_kinds import HEAD_BYTES, accept, kind_problem
 from webapp.forms import TaskForm
 from webapp.upload_stream import upload_size
@@ -53,34 +52,33 @@ def head_and_size(upload) -> tuple[bytes, int]:
     return head, upload_size(upload)
 
 
-def _field(name: str, info, prop: dict, required: bool):
-    label = info.title or name.replace("_", " ").capitalize()
-    hint = info.description or ""
+def _field(param: ParamField, prop: dict, required: bool):
+    label, hint = param.label, param.description
     attrs: dict = {}
-    if info.examples:
-        attrs["placeholder"] = f"{EXAMPLE_PREFIX}{info.examples[0]}"
-    rules = upload_rules(info)
+    if param.examples:
+        attrs["placeholder"] = f"{EXAMPLE_PREFIX}{param.examples[0]}"
+    rules = param.upload
     if rules:
         attrs = {"accept": accept(rules["kinds"])}
         many = rules["max_files"] > 1
         return (MultipleFileField if many else FileField)(label, description=hint, render_kw=attrs)
-    choices = choices_of(info)
+    choices = param.choices
     if choices is not None:
         options = [SelectChoice(str(value), f"{value}") for value in choices]
-        default = info.default if info.default is not None else None
-        if get_origin(info.annotation) is list:
+        default = param.default
+        if param.many:
             return SelectMultipleField(
                 label, choices=options, coerce=str, default=default, description=hint, validate_choice=False
             )
         return SelectField(
             label, choices=options, coerce=str, default=default, description=hint, validate_choice=False
         )
-    if info.annotation is bool:
-        return BooleanField(label, default=bool(info.default), description=hint)
-    default = None if info.is_required() else info.default
-    if info.annotation in (int, float):
-        attrs.update(type="number", inputmode="numeric" if info.annotation is int else "decimal")
-        attrs["step"] = 1 if info.annotation is int else "any"
+    if param.annotation is bool:
+        return BooleanField(label, default=bool(param.default), description=hint)
+    default = param.default
+    if param.annotation in (int, float):
+        attrs.update(type="number", inputmode="numeric" if param.annotation is int else "decimal")
+        attrs["step"] = 1 if param.annotation is int else "any"
         for key, attr in (("minimum", "min"), ("maximum", "max")):
             if key in prop:
                 attrs[attr] = prop[key]
@@ -112,9 +110,9 @@ def declared_fields(spec: TaskSpec, skip=()) -> dict:
     schema = spec.json_schema()
     required = set(schema.get("required", []))
     return {
-        name: _field(name, info, _property(schema, name), name in required)
-        for name, info in spec.params.model_fields.items()
-        if name not in skip
+        f.name: _field(f, _property(schema, f.name), f.name in required)
+        for f in spec.fields
+        if f.name not in skip
     }
 
 
@@ -126,9 +124,9 @@ class DeclaredForm(TaskForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)  # the CSRF token and the run options
         values, self.chosen_files, kind_errors = {}, {}, {}
-        for name, info in self.spec.params.model_fields.items():
+        for param in self.spec.fields:
+            name, rules = param.name, param.upload
             field = self[name]
-            rules = upload_rules(info)
             if rules:
                 files = self.chosen_files[name] = chosen_files(field)
                 refs = []
@@ -160,7 +158,7 @@ class DeclaredForm(TaskForm):
         params = dict(self.clean)
         for name, files in self.chosen_files.items():
             refs = [store_file(f"{name}{i}", f) for i, f in enumerate(files)]
-            many = upload_rules(self.spec.params.model_fields[name])["max_files"] > 1
+            many = self.spec.field(name).upload["max_files"] > 1
             params[name] = refs if many else (refs[0] if refs else None)
         return params
 
@@ -170,11 +168,7 @@ def longest_text_bytes(default: int = 500_000) -> int:
     4 bytes a character), or Werkzeug's default when that is more. Below it, Werkzeug answers a
     long pasted text with 413 before the task's own rule can give its message."""
     lengths = [
-        getattr(item, "max_length", None) or 0
-        for spec in TASKS.values()
-        for info in spec.params.model_fields.values()
-        if info.annotation is str
-        for item in info.metadata
+        f.meta.get("max_length") or 0 for spec in TASKS.values() for f in spec.fields if f.annotation is str
     ]
     return max([default, *(4 * n + 1024 for n in lengths)])
 

@@ -1,17 +1,15 @@
 """count_lines: the lines of a log file that contain a word (docs/adding-a-task.md)."""
 
-from pydantic import Field
-
 from jobs.outputs import save_output
 from jobs.progress import report
-from jobs.task_declaration import Params, TaskSpec, Upload, upload
+from jobs.task_declaration import Params, TaskSpec, Upload, param, upload
 from jobs.text_decoding import decode_text
 from jobs.uploads import read_upload
 
 
 class CountLinesParams(Params):
     log: Upload = upload("Log file", kinds=("text",), max_bytes=20_000_000, what="log file")
-    word: str = Field("ERROR", min_length=1, max_length=100, title="Word to look for", examples=["ERROR"])
+    word: str = param("ERROR", min_length=1, max_length=100, title="Word to look for", examples=["ERROR"])
 
 
 def run(params: dict) -> dict:

@@ -7,11 +7,10 @@ often each job's side effect ran, and in which attempt.
 
 import time
 
-from pydantic import Field
 from rq import get_current_job
 
 from jobs.attempts import attempt_of
-from jobs.task_declaration import Params, TaskSpec
+from jobs.task_declaration import Params, TaskSpec, param
 
 KEY_TTL = 3600
 MAX_SECONDS = 10
@@ -28,7 +27,7 @@ def runs(connection, job_id: str) -> dict[str, int]:
 
 
 class ProbeParams(Params):
-    seconds: float = Field(ge=0, le=MAX_SECONDS, title="Seconds")
+    seconds: float = param(ge=0, le=MAX_SECONDS, title="Seconds")
 
 
 def run(params: dict) -> dict:
