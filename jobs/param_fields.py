@@ -2,13 +2,12 @@
 fields of a ``Params`` class (its type, its default, and the ``msgspec.Meta`` that ``param()`` or
 ``upload()`` put on it)."""
 
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import msgspec
 
-NUMBER_TYPES = (int, float)
 _META = (
     "gt",
     "ge",
@@ -36,6 +35,20 @@ class ParamField:
     required: bool
     default: Any  # None when required
     meta: dict  # the msgspec.Meta attributes set on the field (title, ge, max_length, extra, ...)
+    # What every validation reads, worked out here, as the task is declared: a worker declares its
+    # tasks once and validates once in each forked work horse, where anything lazy would start again.
+    #: the upload's rules (kinds, max_bytes, max_files, what), or None for another parameter
+    upload: dict | None = field(init=False)
+    #: how a value is read before it is checked (``param(read=...)``), or None
+    read: Callable | None = field(init=False)
+    #: the task's own rule after the type's (``param(clean=...)``), or None
+    clean: Callable | None = field(init=False)
+
+    def __post_init__(self):
+        hooks = self.meta.get("extra") or {}
+        object.__setattr__(self, "upload", self.schema_extra.get("x-upload"))
+        object.__setattr__(self, "read", hooks.get("read"))
+        object.__setattr__(self, "clean", hooks.get("clean"))
 
     @property
     def label(self) -> str:
@@ -52,11 +65,6 @@ class ParamField:
     @property
     def schema_extra(self) -> dict:
         return self.meta.get("extra_json_schema") or {}
-
-    @property
-    def upload(self) -> dict | None:
-        """The upload's rules (kinds, max_bytes, max_files, what), or None for another parameter."""
-        return self.schema_extra.get("x-upload")
 
     @property
     def message(self) -> str | None:
@@ -77,10 +85,6 @@ class ParamField:
         annotation = get_args(self.annotation)[0] if self.many else self.annotation
         return list(get_args(annotation)) if get_origin(annotation) is Literal else None
 
-    def hook(self, name: str):
-        """``read`` or ``clean``, as ``param()`` declared it, or None."""
-        return (self.meta.get("extra") or {}).get(name)
-
 
 def _meta_of(annotation) -> tuple[Any, dict]:
     """(the type without Annotated, the merged attributes of its msgspec.Meta)."""
@@ -93,7 +97,6 @@ def _meta_of(annotation) -> tuple[Any, dict]:
     return annotation, meta
 
 
-@cache
 def fields_of(params: type) -> tuple[ParamField, ...]:
     """The parameters of a ``Params`` class, in declaration order."""
     found = []

@@ -63,9 +63,8 @@ def read_field(field: ParamField, value):
     """The field's value, checked: its ``read``, the readers above, the type and limits, then its
     ``clean``. Raises msgspec.ValidationError (the field's declared rule is broken) or ValueError
     (a rule of the task's own, with its message)."""
-    read = field.hook("read")
-    if read is not None:
-        value = read(value)
+    if field.read is not None:
+        value = field.read(value)
     rules = field.upload
     if rules:
         value = [_upload_ref(v) for v in value] if isinstance(value, list) else _upload_ref(value)
@@ -78,5 +77,4 @@ def read_field(field: ParamField, value):
     value = msgspec.convert(value, field.checked, strict=False)
     if rules:
         _too_large(value, rules["max_bytes"])
-    clean = field.hook("clean")
-    return clean(value) if clean is not None else value
+    return field.clean(value) if field.clean is not None else value

@@ -193,6 +193,7 @@ class TaskSpec:
     #: short and trusted: runs in the worker's own process (IN_PROCESS_QUEUE, RQ's SimpleWorker),
     #: without a fork per job, so without isolation between jobs (docs/scaling.md)
     in_process: bool = False
+    fields: tuple[ParamField, ...] = field(init=False, repr=False, compare=False)
     labels: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -211,16 +212,13 @@ class TaskSpec:
             problems.append("retry_max must be 0 or more")
         if problems:
             raise DeclarationError(f"task {self.name!r}: {'; '.join(problems)}")
+        object.__setattr__(self, "fields", fields_of(self.params))
         object.__setattr__(self, "labels", {f.name: f.label for f in self.fields})
         object.__setattr__(self, "retry_intervals", tuple(self.retry_intervals))
         if self.template:
             if not self.template_path().is_file():
                 raise DeclarationError(f"task {self.name!r}: no template {self.template!r} beside its module")
             object.__setattr__(self, "result_kind", self.name)
-
-    @property
-    def fields(self) -> tuple[ParamField, ...]:
-        return fields_of(self.params)
 
     def field(self, name: str) -> ParamField:
         return next(f for f in self.fields if f.name == name)
