@@ -7,7 +7,9 @@ process with one line and exit status 3), the client from ``jobs.redis_url``, JS
 ``WebhookJob``, RQ's log handlers, and the worker's own ``work()``, whose signal handlers make a
 SIGTERM or SIGINT a warm shutdown (after the running job) and a second one a cold shutdown. It does
 not import RQ's command line (``rq.cli``) or click, which ``rq worker`` would keep in memory for the
-worker's life.
+worker's life. One difference: ``rq worker`` refuses to start while RQ is suspended (the console's
+"pause all workers"), and a Procfile runner may then stop every other process too; this worker
+starts, shows as suspended, and takes jobs once the pause ends (its own end time, or "Resume").
 
 The intervals below are the workers' one home for them (the options exist for tests and
 benchmarks). ``rq worker`` with the same options runs the same worker (docs/deployment.md).
@@ -21,7 +23,6 @@ import sys
 import redis
 from rq.logutils import setup_loghandlers
 from rq.serializers import JSONSerializer
-from rq.suspension import is_suspended
 
 from jobs import liveness, settings
 from jobs.redis_url import RedisFromUrl
@@ -37,7 +38,6 @@ MAINTENANCE_INTERVAL = 20
 #: this less 15 s at a time, then beats again
 WORKER_TTL = 35
 DEFAULT_WORKER_CLASS = "jobs.worker.JobdeckWorker"
-SUSPENDED = 'RQ is currently suspended, to resume job execution run "rq resume"'  # rq worker's words
 
 
 def arguments(argv=None) -> argparse.Namespace:
@@ -83,11 +83,7 @@ def main(argv=None) -> int:
     args = arguments(argv)
     setup_loghandlers()  # before the worker exists, as rq worker does; work() sets the level
     try:
-        connection = connect()
-        if is_suspended(connection):
-            print(SUSPENDED, file=sys.stderr)
-            return 1
-        worker = build_worker(args, connection)
+        worker = build_worker(args, connect())
         worker.work(burst=args.burst, logging_level=args.logging_level, with_scheduler=args.with_scheduler)
     except redis.exceptions.ConnectionError as error:
         logging.error(error)

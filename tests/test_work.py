@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from rq import Worker
-from rq.suspension import suspend
+from rq.suspension import resume, suspend
 
 from jobs import work
 from jobs.worker import JobdeckWorker
@@ -77,12 +77,24 @@ def test_in_burst_mode_it_runs_what_is_queued_then_leaves(client, connection, re
     assert Worker.all(connection=connection) == []
 
 
-def test_it_refuses_a_bad_worker_class_and_a_suspended_rq(connection, redis_url):
+def test_it_refuses_a_worker_class_that_does_not_exist(redis_url):
     refused = run(work_command("--worker-class", "jobs.worker.NoSuchWorker", "default"), redis_url)
     assert refused.returncode == 2 and "--worker-class jobs.worker.NoSuchWorker" in refused.stderr
+
+
+def test_started_while_rq_is_suspended_it_waits_for_the_resume(client, connection, redis_url, tmp_path):
+    """``rq worker`` would refuse to start (and a Procfile runner might stop the site with it)."""
     suspend(connection)
-    suspended = run(work_command("--burst", "default"), redis_url)
-    assert suspended.returncode == 1 and work.SUSPENDED in suspended.stderr
+    WorkerProcess(redis_url, log=tmp_path / "worker.log").start()
+    wait_until(
+        lambda: Worker.all(connection=connection)[0].get_state() == "suspended", message="the suspension"
+    )
+    job_id = submit_as_browser(client, "fault_probe", {"seconds": 0})
+    assert api(client, job_id)["status"] == "queued"
+    resume(connection)
+    wait_until(
+        lambda: api(client, job_id)["status"] == "finished", timeout=20, message="the job after the resume"
+    )
 
 
 def test_the_rq_worker_command_in_the_deployment_doc_runs_the_same_worker(client, redis_url):
