@@ -43,6 +43,9 @@ SETTLE_AFTER = liveness.DETECTION_BOUND + 15
 KINDS = ("machine", "horse", "main", "freeze", "redis-down", "redis-hang", "web-restart")
 ENDED = {"finished", "failed", "stopped", "canceled"}
 LOST_MARKERS = ("AbandonedJobError", "Work-horse terminated unexpectedly")
+#: the "failed, other" jobs whose error the table shows, at most, and the longest line shown
+OTHER_ERRORS_SHOWN = 20
+ERROR_LINE_LIMIT = 200
 
 
 @dataclass
@@ -301,6 +304,7 @@ class Chaos:
     def classify(self, states: dict[str, str]) -> dict:
         final = Counter()
         duplicates = retried = refused = requeued = 0
+        other_errors = []  # (job id, the last line of its error) of each job "failed, other"
         for job_id, task in self.run.submitted:
             state = states[job_id]
             if state == "missing":
@@ -318,6 +322,8 @@ class Chaos:
                 except NoSuchJobError:
                     error = ""
                 state = "failed, worker lost" if any(m in error for m in LOST_MARKERS) else "failed, other"
+                if state == "failed, other":
+                    other_errors.append((job_id, last_line(error)))
             final[state] += 1
             if task == "fault_probe":
                 ran = runs(self.connection, job_id)
@@ -332,6 +338,7 @@ class Chaos:
             "retried": retried,
             "refused": refused,
             "requeued": requeued,
+            "other_errors": other_errors,
         }
 
     def stop(self) -> None:
@@ -340,6 +347,12 @@ class Chaos:
         if self.server.process and process_state(self.server.process.pid) == "T":
             self.server.process.send_signal(signal.SIGCONT)
         self.server.stop()
+
+
+def last_line(error: str) -> str:
+    """The last line of a job's error (RQ's exc_info: the exception and its message), shortened."""
+    line = next((line.strip() for line in reversed(error.splitlines()) if line.strip()), "")
+    return (line or "(no error recorded)")[:ERROR_LINE_LIMIT]
 
 
 def run_chaos(run: Run, workdir: Path, environ: dict | None = None) -> dict:
@@ -377,6 +390,11 @@ def table(run: Run, result: dict) -> str:
         ]
     if run.outage_seconds:
         lines.append(f"Redis outages (s): {', '.join(f'{s:.1f}' for s in run.outage_seconds)}")
+    others = result["other_errors"]
+    shown = others[:OTHER_ERRORS_SHOWN]
+    if shown:
+        lines.append(f"failed, other: each one's error ({len(shown)} of {len(others)}):")
+        lines += [f"  {job_id}  {error}" for job_id, error in shown]
     return "\n".join(lines)
 
 

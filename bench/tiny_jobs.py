@@ -1,9 +1,9 @@
 """``python -m bench --only tiny_jobs``: jobs/s of jobs that do nothing, run through jobs.runner as
 every Jobdeck job is, on one worker process started from the Procfile's lines:
 
-* forking: the ``worker`` line (``jobs.worker.JobdeckWorker``) against the same line without its
-  ``-w`` (RQ's own Worker, as before issue 19, whose work horse imports jobs.runner and the task
-  for every job);
+* forking: the ``worker`` line (``jobs.worker.JobdeckWorker``) against the same line with
+  ``--worker-class rq.worker.Worker`` (RQ's own Worker, as before issue 19, whose work horse imports
+  jobs.runner and the task for every job);
 * in process: the ``inprocess`` line (RQ's SimpleWorker with the hooks) against the ``worker`` line.
 """
 
@@ -14,19 +14,16 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bench.harness import VENV_BIN, Row, Settings, Workers, wait_until
+from bench.harness import VENV_BIN, Row, Settings, Workers, procfile_worker_command, wait_until
 from jobs.queue_names import DEFAULT_QUEUE, IN_PROCESS_QUEUE
 from scripts.processes import procfile_command
 
 TASKS_ENV = "bench.tiny_task"
 
 
-def command(line: str, drop_worker_class: bool = False) -> list[str]:
+def command(line: str) -> list[str]:
     words = procfile_command(line)
     words[0] = str(VENV_BIN / words[0])
-    if drop_worker_class:
-        at = words.index("-w")
-        del words[at : at + 2]
     return words
 
 
@@ -66,7 +63,13 @@ def run(settings: Settings) -> list[Row]:
     )
     in_process = Row("Tiny jobs: Procfile `inprocess` line vs `worker` line", "jobs/s", goal=5)
     for _ in range(settings.rounds):
-        today = throughput(settings, command("worker", drop_worker_class=True), "tiny", DEFAULT_QUEUE, n)
+        today = throughput(
+            settings,
+            procfile_worker_command(["--worker-class", "rq.worker.Worker"]),
+            "tiny",
+            DEFAULT_QUEUE,
+            n,
+        )
         ours = throughput(settings, command("worker"), "tiny", DEFAULT_QUEUE, n)
         simple = throughput(settings, command("inprocess"), "tiny_in_process", IN_PROCESS_QUEUE, n * 5)
         forking.baseline.append(today)

@@ -5,11 +5,13 @@ then registers the job's execution (the started registry). A worker killed in be
 killed while its answer to the pop was on the way, leaves the job "queued" on no queue: nothing
 would ever run or fail it. So:
 
-* The workers' queue class (``RecordsPops``) pops in one script that also notes the job in
-  ``POPPED_KEY`` (job id -> when, on Redis's clock) when a queue has a job; when every queue is
-  empty the worker waits in BLPOP as RQ does and notes the job it gets right after. Registering
-  the attempt (``jobs/lua/begin_attempt.lua``) removes the note, so the index holds only the jobs
-  between the two steps (one per busy worker at most) and the orphans: no scan of keys is needed.
+* The workers' queue class (``jobs.queue_pause.PausableQueue``) pops in one script that also
+  notes the job in ``POPPED_KEY`` (job id -> when, on Redis's clock) when an open queue has a job;
+  when every open queue is empty the worker waits in BLPOP as RQ does and notes the job it gets
+  right after (``note_pop``). Registering the attempt (``jobs/lua/begin_attempt.lua``) removes the
+  note, as does putting a job that the wait took back on its paused queue, so the index holds only
+  the jobs between the two steps (one per busy worker at most) and the orphans: no scan of keys is
+  needed.
 * ``sweep``, from the workers' once-a-second sweep thread, reads the notes older than
   ``ORPHAN_GRACE`` (a bounded batch) and, under a lock (one worker at a time), puts each job that
   is still an orphan back on its queue, in the same atomic step as the site's own check
@@ -32,7 +34,7 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from jobs.joblog import append_line
-from jobs.redis_scripts import CLAIM_POP, DUE_ORPHANS, LOOK, NOTE_POP, POP_JOB
+from jobs.redis_scripts import CLAIM_POP, DUE_ORPHANS, LOOK, NOTE_POP
 from jobs.started_cleanup import GRACE_KEY, release_lock, take_lock
 
 log = logging.getLogger(__name__)
@@ -85,36 +87,21 @@ def requeue(connection, job_id: str, queue_name: str, log_ttl: int | None) -> bo
 # --- the workers' side ----------------------------------------------------------------------------
 
 
-def _remember(job_id) -> None:
+def remember_pop(job_id) -> None:
+    """In the worker that popped ``job_id`` (and noted it): when, for ``still_ours``."""
     _popped_at.clear()
     _popped_at[job_id.decode() if isinstance(job_id, bytes) else job_id] = time.monotonic()
 
 
-def _note(connection, job_id) -> None:
+def note_pop(connection, job_id) -> None:
     """Note a job popped by BLPOP, waiting for Redis if need be: the worker holds the only copy."""
+    remember_pop(job_id)
     while True:
         try:
             NOTE_POP(keys=[POPPED_KEY], args=[job_id], client=connection)
             return
         except REDIS_ERRORS:
             time.sleep(REDIS_RETRY)
-
-
-class RecordsPops:
-    """Queue mixin: ``Queue.lpop`` (RQ's pop for a worker on several queues) notes what it pops."""
-
-    @classmethod
-    def lpop(cls, queue_keys, timeout, connection=None):
-        reply = POP_JOB(keys=[POPPED_KEY, *queue_keys], args=[], client=connection)
-        if reply:
-            _remember(reply[1])
-            return reply[0], reply[1]
-        if timeout is None:
-            return None
-        queue_key, job_id = super().lpop(queue_keys, timeout, connection=connection)  # waits (BLPOP)
-        _remember(job_id)
-        _note(connection, job_id)
-        return queue_key, job_id
 
 
 def still_ours(connection, job) -> bool:

@@ -4,13 +4,16 @@
   pause has an end, so it lifts by itself; the reason and end are kept beside it in
   ``jobdeck:pause:all`` with the same TTL.
 * One queue: ``jobdeck:pause:queue:<name>`` (reason and end, expiring at the end).
-  ``PausableQueue.dequeue_any`` (RQ's public class method that every worker dequeues through; the
-  Jobdeck worker uses this queue class) leaves paused queues out, reading them at most once a
-  second. A worker already waiting on a queue when it is paused (or that read the pauses within
-  that second) may still pop a job from it: every job popped is therefore checked against its
-  queue's pause and, if paused, put back at the front of the queue in the same step
-  (``lua/requeue_if_paused.lua``). While any of its queues is paused, a worker waits at most
-  ``PAUSED_POLL_SECONDS`` at a time, so it listens to a resumed queue again within about that long.
+  ``PausableQueue`` is the workers' queue class (``SkipsPausedQueues``); its pops, the public
+  class methods RQ's ``dequeue_any`` takes a job through, never take a job from a paused queue:
+  each reads the pause keys in the script that pops (``lua/pop_job.lua`` on several queues, which
+  also notes the job for the orphan sweep, ``lua/move_job.lua`` on one), so a job waiting on its
+  queue costs the worker one round trip. Only when every open queue is empty does the worker wait
+  as RQ does (BLPOP, BLMOVE), on the open queues alone; Redis hands over a job that arrives before
+  anything can look at the pause, so a job taken that way from a queue paused during the wait goes
+  back to the front of its queue in the same step as the check (``lua/requeue_if_paused.lua``).
+  While any of its queues is paused, a worker waits at most ``PAUSED_POLL_SECONDS`` at a time, so
+  it takes from a resumed queue again within about that long.
 """
 
 import json
@@ -19,19 +22,17 @@ from dataclasses import dataclass
 
 from rq import Queue
 from rq.exceptions import DequeueTimeout
+from rq.intermediate_queue import IntermediateQueue
 from rq.suspension import WORKERS_SUSPENDED, resume, suspend
 
-from jobs.orphan_sweep import RecordsPops
-from jobs.redis_scripts import REQUEUE_IF_PAUSED
+from jobs import orphan_sweep
+from jobs.redis_scripts import MOVE_JOB, POP_JOB, REQUEUE_IF_PAUSED
 
 ALL_KEY = "jobdeck:pause:all"
 #: how long a worker waits for a job, at most, while any of its queues is paused, before it reads
 #: the pauses again (so a resume is noticed within about this long)
 PAUSED_POLL_SECONDS = 1
 REASON_LIMIT = 200
-#: how long a worker trusts what it last read of the queue pauses (it dequeues once per job)
-PAUSES_CACHE_SECONDS = 1.0
-_seen: dict = {}  # queue names -> (monotonic time read, names paused)
 
 
 def queue_key(name: str) -> str:
@@ -85,13 +86,11 @@ def pause_queue(connection, name: str, reason: str, until: float | None, by: str
     with connection.pipeline() as pipe:
         _write(connection, queue_key(name), pause, pipe)
         pipe.execute()
-    _seen.clear()  # this process sees its own change at once
     return pause
 
 
 def resume_queue(connection, name: str) -> None:
     connection.delete(queue_key(name))
-    _seen.clear()
 
 
 def current(connection, queue_names) -> dict[str, Pause]:
@@ -132,41 +131,70 @@ def notice_from(queue_name: str, replies: list) -> Pause | None:
     return pauses.get("all") or pauses.get(queue_name)
 
 
-def paused_queues(connection, names: tuple) -> set:
-    """Which of ``names`` are paused: one MGET, at most once per PAUSES_CACHE_SECONDS."""
-    now = time.monotonic()
-    seen = _seen.get(names)
-    if seen is None or now - seen[0] > PAUSES_CACHE_SECONDS:
-        found = connection.mget([queue_key(n) for n in names]) if names else []
-        seen = _seen[names] = (now, {n for n, raw in zip(names, found, strict=True) if raw is not None})
-    return seen[1]
+def _queue_keys(list_key) -> list[str]:
+    """The pause key and the intermediate list of the queue whose list is ``list_key``."""
+    list_key = list_key.decode() if isinstance(list_key, bytes) else list_key
+    name = list_key.removeprefix(Queue.redis_queue_namespace_prefix)
+    return [queue_key(name), IntermediateQueue.get_intermediate_queue_key(list_key)]
 
 
-def put_back_if_paused(connection, queue: Queue, job_id: str) -> bool:
-    """True when ``queue`` is paused now and the job just taken from it went back to its front."""
-    keys = [queue_key(queue.name), queue.key, queue.intermediate_queue_key]
+def put_back_if_paused(connection, list_key, job_id) -> bool:
+    """True when the queue whose list is ``list_key`` is paused now and the job that a worker's
+    wait just took from it went back to its front (out of the intermediate list and the popped
+    index as well)."""
+    pause, intermediate = _queue_keys(list_key)
+    keys = [pause, list_key, intermediate, orphan_sweep.POPPED_KEY]
     return bool(REQUEUE_IF_PAUSED(keys, [job_id], client=connection))
 
 
-class PausableQueue(RecordsPops, Queue):
-    """RQ's queue, whose ``dequeue_any`` skips paused queues (and whose pop is noted: RecordsPops)."""
+def _wait_for(timeout, open_keys: list, list_keys: list):
+    """How long to wait (BLPOP, BLMOVE) on ``open_keys``, the empty open queues among ``list_keys``:
+    None when the worker does not wait (burst mode); raises RQ's DequeueTimeout, after waiting
+    PAUSED_POLL_SECONDS, when every queue is paused."""
+    if timeout is None:
+        return None
+    if not open_keys:
+        time.sleep(min(timeout, PAUSED_POLL_SECONDS))
+        raise DequeueTimeout(timeout, list_keys)
+    return timeout if len(open_keys) == len(list_keys) else min(timeout, PAUSED_POLL_SECONDS)
+
+
+class PausableQueue(Queue):
+    """RQ's queue, whose pops never take a job from a paused queue: the worker's queue class."""
 
     @classmethod
-    def dequeue_any(cls, queues, timeout, connection, *args, **kwargs):
-        queues = list(queues)
+    def lpop(cls, queue_keys, timeout, connection=None):
+        """RQ's pop for a worker on several queues; what it takes is noted for the orphan sweep."""
+        keys = [orphan_sweep.POPPED_KEY]
+        for list_key in queue_keys:
+            keys += [list_key, _queue_keys(list_key)[0]]
         while True:
-            paused = paused_queues(connection, tuple(q.name for q in queues))
-            open_queues = [q for q in queues if q.name not in paused]
-            if not open_queues:
-                if timeout is None:  # burst mode: nothing to take now
-                    return None
-                time.sleep(min(timeout, PAUSED_POLL_SECONDS))
-                raise DequeueTimeout(timeout, [q.key for q in queues])
-            wait = min(timeout, PAUSED_POLL_SECONDS) if paused and timeout is not None else timeout
-            result = super().dequeue_any(open_queues, wait, connection, *args, **kwargs)
-            if result is None or not put_back_if_paused(connection, result[1], result[0].id):
+            taken, *reply = POP_JOB(keys=keys, args=[], client=connection)
+            if taken:
+                orphan_sweep.remember_pop(reply[1])
+                return reply[0], reply[1]
+            wait = _wait_for(timeout, reply, list(queue_keys))
+            if wait is None:
+                return None
+            list_key, job_id = super().lpop(reply, wait, connection=connection)  # BLPOP
+            orphan_sweep.note_pop(connection, job_id)
+            if not put_back_if_paused(connection, list_key, job_id):
+                return list_key, job_id
+
+    @classmethod
+    def lmove(cls, connection, list_key, timeout):
+        """RQ's pop for a worker on one queue, through the queue's intermediate list."""
+        pause, intermediate = _queue_keys(list_key)
+        while True:
+            taken, *reply = MOVE_JOB(keys=[pause, list_key, intermediate], args=[], client=connection)
+            if taken:
+                return reply[0], reply[1]
+            wait = _wait_for(timeout, reply, [list_key])
+            if wait is None:
+                return None
+            result = super().lmove(connection, list_key, wait)  # BLMOVE
+            if not put_back_if_paused(connection, list_key, result[1]):
                 return result
-            _seen.clear()  # paused since it was last read: read the pauses again before waiting
 
 
 class SkipsPausedQueues:

@@ -32,11 +32,13 @@ END_ATTEMPT = _script("end_attempt")
 DUE_LIVENESS = _script("due_liveness")
 DECLARE_LOST = _script("declare_lost")
 # jobs popped but not yet registered, and orphans queued again (jobs/orphan_sweep.py)
-POP_JOB = _script("pop_job")
 NOTE_POP = _script("note_pop")
 CLAIM_POP = _script("claim_pop")
 DUE_ORPHANS = _script("due_orphans")
-# a job taken from a queue paused meanwhile goes back to its front (jobs/queue_pause.py)
+# the workers' pops, which never take from a paused queue (and note what they take on several
+# queues), and the put-back of a job handed over while its queue was paused (jobs/queue_pause.py)
+POP_JOB = _script("pop_job")
+MOVE_JOB = _script("move_job")
 REQUEUE_IF_PAUSED = _script("requeue_if_paused")
 
 

@@ -12,7 +12,7 @@ Three forms (docs/scaling.md has examples):
   ``JOBDECK_REDIS_SENTINEL_PASSWORD``, not the URL.
 
 redis-py reads the first two itself; this module parses the third, for the site (``connect``) and
-for the worker (``RedisFromUrl``, the Procfile's ``rq worker --connection-class``).
+for the worker (``RedisFromUrl``, in ``jobs/work.py``).
 """
 
 from dataclasses import dataclass, field
@@ -148,9 +148,9 @@ def connect(url: str, sentinel_password: str | None = None, **options) -> redis.
 
 
 class RedisFromUrl(redis.Redis):
-    """The worker's client class (``rq worker --connection-class jobs.redis_url.RedisFromUrl``): RQ
-    builds its connection with ``from_url(REDIS_URL)``, which this reads in all three forms, with
-    the Sentinel password from ``jobs.settings``. No socket timeout: a worker blocks on BLPOP."""
+    """The worker's client class: ``jobs.work`` (and ``rq worker --connection-class
+    jobs.redis_url.RedisFromUrl``) builds its connection with ``from_url(REDIS_URL)``, which this
+    reads in all three forms, with the Sentinel password from ``jobs.settings``. No socket timeout: a worker blocks on BLPOP."""
 
     @classmethod
     def from_url(cls, url: str, **options) -> redis.Redis:

@@ -4,8 +4,8 @@ the modules named in ``JOBDECK_TASKS``.
 Every task module declares its tasks the same way: ``TASK = TaskSpec(...)`` (or ``TASKS = [...]``).
 ``JOBDECK_TASKS`` (comma-separated module names) adds modules from elsewhere: a team's own tasks,
 or the tests' fault probe. They load when this module is imported, so the site and every worker
-started with the same environment agree; the worker imports it through its config module
-(``jobs/settings.py``), so a bad value stops it at start-up as it stops the site.
+started with the same environment agree; the worker imports it through ``jobs/settings.py``
+(``jobs/work.py``), so a bad value stops it at start-up as it stops the site.
 """
 
 import importlib
@@ -70,7 +70,7 @@ try:
     load_extra_tasks(os.environ.get("JOBDECK_TASKS", ""))
 except TaskLoadError as problem:
     # One line, no traceback; exit status 3 is gunicorn's "worker failed to boot", which stops its
-    # master instead of starting the worker again and again (and stops `rq worker` all the same).
+    # master instead of starting the worker again and again (and stops a worker all the same).
     print(problem, file=sys.stderr)
     raise SystemExit(3) from None
 

@@ -1,8 +1,8 @@
 """Settings, read once from the environment: the one home the site and the workers share.
 
-The worker reads it as its config module (``rq worker --config jobs.settings``, the Procfile; RQ takes
-the UPPERCASE names) and ``create_app`` as its app config (``app.config.from_object``), so both sides
-read the same Redis under the same names. The environment variables and their meaning: README.md.
+The worker reads it at start-up (``python -m jobs.work``, the Procfile; ``rq worker --config
+jobs.settings`` would take the same UPPERCASE names) and ``create_app`` as its app config
+(``app.config.from_object``), so both sides read the same Redis under the same names. The environment variables and their meaning: README.md.
 """
 
 import os
@@ -50,7 +50,7 @@ MAX_CONTENT_LENGTH = int(os.environ.get("JOBDECK_MAX_UPLOAD_BYTES", 32 * 1024 * 
 #: answer a submission only once it is fsynced (webapp/durable_submit.py; docs/scaling.md)
 DURABLE_SUBMIT = os.environ.get("JOBDECK_DURABLE_SUBMIT", "0") == "1"
 
-# The worker reads this module at start-up (its --config): loading the task declarations here makes a
+# The worker reads this module at start-up (jobs/work.py): loading the task declarations here makes a
 # bad JOBDECK_TASKS stop the worker at once, as it stops the site, and imports them (and msgspec)
 # once in the worker's main process, before it forks a work horse for each job.
 import jobs.registry  # noqa: E402, F401

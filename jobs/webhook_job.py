@@ -7,7 +7,7 @@ unreachable receiver never delays the worker, and the delivery is signed, guarde
 its own. It also notes the end of a batch's job (``jobs.batches``); the job that ends a batch
 enqueues the batch's webhook.
 
-The worker runs it with ``rq worker --job-class jobs.webhook_job.WebhookJob`` (the Procfile).
+The worker runs it as its job class (``jobs/work.py``).
 Nothing here raises: the job's end is saved already, and a webhook must never change it.
 """
 

@@ -1,4 +1,4 @@
-"""Jobdeck's RQ worker (the Procfile's ``rq worker -w jobs.worker.JobdeckWorker``).
+"""Jobdeck's RQ worker (the class the Procfile's ``python -m jobs.work`` runs).
 
 RQ's forking worker, with what it lacks for Jobdeck's promises (docs/reliability.md):
 

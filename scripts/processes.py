@@ -259,11 +259,13 @@ def reap_workers() -> None:
 
 
 def _is_rq_process(pid: int) -> bool:
-    """Still there, and an rq worker, scheduler or work horse (not a new process on a reused pid)."""
+    """Still there, and a worker (``python -m jobs.work`` or ``rq worker``), its scheduler or a work
+    horse (forks of it, with its command line): not a new process on a reused pid."""
     try:
-        return b"rq" in (Path("/proc") / str(pid) / "cmdline").read_bytes()
+        command = (Path("/proc") / str(pid) / "cmdline").read_bytes()
     except OSError:
         return False
+    return b"jobs.work" in command or b"rq" in command
 
 
 class WebProcess:

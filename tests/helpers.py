@@ -6,8 +6,10 @@ import http.server
 import re
 import threading
 
+from jobs import work
 from jobs.registry import get_task
 from jobs.registry import validate as registry_validate
+from scripts.processes import procfile_command
 from webapp.submission import enqueue_task
 
 #: the app settings every in-process test starts from (conftest's ``app`` fixture and variants)
@@ -20,8 +22,13 @@ TEST_CONFIG = {
     "RATE_LIMIT": "off",
 }
 
-#: shorter heartbeats and maintenance than the Procfile's, for worker processes in tests not about them
+#: shorter heartbeats and maintenance than jobs/work.py's, for worker processes in tests not about them
 FAST = ["--job-monitoring-interval", "1", "--maintenance-interval", "2", "--worker-ttl", "17"]
+
+
+def procfile_worker(line: str, connection):
+    """The worker the Procfile's ``line`` runs, as ``python -m jobs.work`` builds it (not started)."""
+    return work.build_worker(work.arguments(procfile_command(line)[3:]), connection)
 
 
 def job_id_from(response) -> str:

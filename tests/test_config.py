@@ -1,6 +1,6 @@
 """REDIS_URL in its three forms (redis://, rediss:// with TLS and a password, redis+sentinel://), read
-the same way by the site (create_app) and by the Procfile's worker (``rq worker --config
-jobs.settings --connection-class jobs.redis_url.RedisFromUrl``, through RQ's own settings reader).
+the same way by the site (create_app) and by the Procfile's worker (``python -m jobs.work``, whose
+client is ``jobs.redis_url.RedisFromUrl.from_url(REDIS_URL)``).
 The parsing tests need no server; the last two run a job through a real TLS redis-server and a
 real Sentinel on loopback."""
 
@@ -22,9 +22,7 @@ from webapp import create_app
 
 DESCRIBE = """
 import json
-from rq.cli.helpers import get_redis_from_config, read_config_file
-from jobs import settings
-from jobs.redis_url import RedisFromUrl
+from jobs import settings, work
 from webapp import create_app
 
 def describe(client):
@@ -41,7 +39,7 @@ def describe(client):
             for s in pool.sentinel_manager.sentinels]
     return out
 
-worker = get_redis_from_config(read_config_file("jobs.settings"), RedisFromUrl)
+worker = work.connect()
 app = create_app({"SECRET_KEY": "x", "RATE_LIMIT": "off"})
 site = app.extensions["jobdeck"]["redis"]
 print(json.dumps({"worker": describe(worker), "site": describe(site), "rq_url": settings.REDIS_URL,

@@ -8,7 +8,7 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import queue_pause
+from jobs import orphan_sweep, queue_pause
 from scripts.processes import wait_until
 from tests.console_helpers import ADMIN, CONSOLE_CONFIG, enqueue, run_worker
 from webapp import create_app
@@ -112,8 +112,46 @@ def test_a_job_taken_through_rqs_intermediate_list_goes_back_too(app, connection
     low = Queue("low", connection=connection, serializer=JSONSerializer)
     job, queue = Queue.dequeue_any([low], None, connection=connection, serializer=JSONSerializer)
     assert job.id == job_id and connection.lrange(low.intermediate_queue_key, 0, -1) == [job_id.encode()]
-    assert not queue_pause.put_back_if_paused(connection, queue, job.id)  # open: the worker keeps it
+    assert not queue_pause.put_back_if_paused(connection, queue.key, job.id)  # open: the worker keeps it
     queue_pause.pause_queue(connection, "low", "maintenance", None)
-    assert queue_pause.put_back_if_paused(connection, queue, job.id)
+    assert queue_pause.put_back_if_paused(connection, queue.key, job.id)
     assert connection.lrange(low.intermediate_queue_key, 0, -1) == []
     assert connection.lrange("rq:queue:low", 0, -1) == [job_id.encode()]
+
+
+def worker_queues(connection, names) -> list:
+    return [queue_pause.PausableQueue(n, connection=connection, serializer=JSONSerializer) for n in names]
+
+
+def test_a_paused_queues_job_is_never_taken_nor_noted_by_the_pop(app, connection):
+    """The pop that finds jobs waiting reads the pauses in the same step: a queue paused a moment
+    ago (by another process, the site) is never popped from, so its job stays in its place and is
+    never noted as popped for the orphan sweep; on one queue alone, it never enters RQ's
+    intermediate list."""
+    queues = worker_queues(connection, ["high", "default", "low"])
+    dequeue = queue_pause.PausableQueue.dequeue_any
+    assert dequeue(queues, None, connection=connection, serializer=JSONSerializer) is None
+    connection.set(queue_pause.queue_key("low"), '{"reason": "maintenance"}')  # the site's pause
+    held = enqueue(app, "primes", {"limit": 100})  # primes run on "low"
+    for listening in (queues, queues[2:]):  # several queues (LPOP), one queue (LMOVE)
+        assert dequeue(listening, None, connection=connection, serializer=JSONSerializer) is None
+        assert connection.lrange("rq:queue:low", 0, -1) == [held.encode()]
+        assert connection.zscore(orphan_sweep.POPPED_KEY, held) is None
+        assert connection.llen(queues[2].intermediate_queue_key) == 0
+
+    other = enqueue(app, "countdown", {"seconds": 1})  # on "default": the open queue's job is taken
+    job, queue = dequeue(queues, None, connection=connection, serializer=JSONSerializer)
+    assert (job.id, queue.name) == (other, "default")
+    assert connection.zscore(orphan_sweep.POPPED_KEY, other) is not None  # noted for the sweep
+
+
+def test_a_worker_with_one_open_queue_leaves_nothing_in_rqs_intermediate_list(app, connection):
+    """With two of its three queues paused, the worker still takes its job as a worker on several
+    queues does (noted, not moved into the queue's intermediate list, which only a worker on one
+    queue empties: a job left there would be failed by RQ's cleanup a minute after it finished)."""
+    for name in ("high", "default"):
+        queue_pause.pause_queue(connection, name, "maintenance", None)
+    job_id = enqueue(app, "primes", {"limit": 100})
+    run_worker(app)
+    assert status(connection, job_id) == "finished"
+    assert connection.llen("rq:queue:low:intermediate") == 0

@@ -16,6 +16,7 @@ from rq.job import Job
 from rq.serializers import DefaultSerializer, JSONSerializer
 
 from scripts.processes import ROOT, wait_until
+from tests.helpers import procfile_worker
 from webapp import dashboard
 
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
@@ -145,14 +146,15 @@ def rq_calls_without_serializer(path: Path) -> list[str]:
     return missing
 
 
-def test_every_rq_call_in_the_code_names_a_serializer_and_nothing_imports_pickle():
+def test_every_rq_call_in_the_code_names_a_serializer_and_nothing_imports_pickle(connection):
     files = sorted((ROOT / "webapp").glob("*.py")) + sorted((ROOT / "jobs").glob("*.py"))
     missing = [m for f in files for m in rq_calls_without_serializer(f)]
     allowed = {"webapp/dashboard.py"}  # its shims pass the serializer through explicitly (checked below)
     assert [m for m in missing if m.split(":")[0] not in allowed] == []
     for f in files:
         assert "import pickle" not in f.read_text(), f
-    assert "--serializer rq.serializers.JSONSerializer" in (ROOT / "Procfile").read_text()
+    for line in ("worker", "inprocess"):  # the Procfile's workers, as jobs/work.py builds them
+        assert procfile_worker(line, connection).serializer is JSONSerializer
 
 
 def test_rq_dashboard_reads_jobs_as_json_after_the_shims(app):

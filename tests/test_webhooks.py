@@ -17,9 +17,9 @@ from rq.serializers import JSONSerializer
 
 from jobs import webhooks
 from jobs.webhook_delivery import read_attempts
-from jobs.webhook_job import DELIVER, DELIVERY_QUEUE, enqueue_deliveries
-from scripts.processes import ROOT, WorkerProcess, free_port, procfile_command, wait_until
-from tests.helpers import TEST_CONFIG, local_http_server
+from jobs.webhook_job import DELIVER, DELIVERY_QUEUE, WebhookJob, enqueue_deliveries
+from scripts.processes import ROOT, WorkerProcess, free_port, wait_until
+from tests.helpers import TEST_CONFIG, local_http_server, procfile_worker
 from webapp import create_app
 
 SECRET = "whsec-test-secret"
@@ -240,8 +240,8 @@ def test_a_batch_sends_one_webhook_when_its_last_job_ends(client, connection, re
 def test_the_procfile_worker_sends_through_the_webhook_job_class(
     redis_url, connection, app, tmp_path, receiver
 ):
-    """The process is the point here: the Procfile's worker line names the job class."""
-    assert "jobs.webhook_job.WebhookJob" in procfile_command("worker")
+    """The process is the point here: the Procfile's worker (jobs/work.py) runs the job class."""
+    assert procfile_worker("worker", connection).job_class is WebhookJob
     WorkerProcess(redis_url, log=tmp_path / "worker.log", environ=dict(os.environ)).start()
     client = app.test_client()
     job_id = submit(client, receiver.url + "/hook")

@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from jobs import webhooks
 from scripts.processes import WorkerProcess, wait_until
@@ -49,7 +50,8 @@ def test_a_20_file_batch_page_updates_in_place_to_100_percent(page, live_server,
     assert page.locator("#batch").get_attribute("data-active") == "false"
     assert page.locator('[data-status-count="finished"]').inner_text() == "20"
     assert page.locator("table.batch-jobs tbody tr").count() == 20
-    assert page.title().endswith("(done) · Jobdeck")
+    # the tab's title follows the swapped-in article: wait for it (expect's deadline), not read it at once
+    expect(page).to_have_title(re.compile(r"\(done\) · Jobdeck$"))
     assert serious_violations(page) == []
     assert page.console_errors == []
     page.screenshot(path=str(shots / "batch.png"), full_page=True)
