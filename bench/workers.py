@@ -125,7 +125,8 @@ def run(settings: Settings) -> list[Row]:
     p50 = Row("Pickup latency p50, idle worker: Procfile command vs plain `rq worker`", "ms")
     p95 = Row("Pickup latency p95, idle worker: Procfile command vs plain `rq worker`", "ms")
     p50_simple = Row("Pickup latency p50, `SimpleWorker`: Procfile command vs plain", "ms")
-    memory = Row("Memory: idle rq worker RSS, Procfile command vs plain `rq worker` (no goal)", "MB")
+    # issue 15: the task declarations may cost the idle worker at most 5 % (it was 1.00x before them)
+    memory = Row("Memory: idle rq worker RSS, Procfile command vs plain `rq worker`", "MB", goal=1.05)
     for row in (cpu, p50, p95, p50_simple, memory):
         row.higher_is_better = False
     samples = 10 if settings.quick else 40
