@@ -3,8 +3,6 @@
 import secrets
 from pathlib import Path
 
-from flask import Flask
-
 from jobs import settings, webhooks
 from webapp import (
     admin,
@@ -44,8 +42,10 @@ from webapp import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+def create_app(test_config: dict | None = None) -> templating.Site:
+    app = templating.Site(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static")
+    )
     app.config.from_object(settings)
     # The session (owner id, CSRF secret) is signed again only when it changes; the owner's cookie
     # is kept a month from its last change.

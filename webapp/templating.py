@@ -1,7 +1,11 @@
 """What every template can use: filters for times and durations, and the site's facts as globals
 (job statuses, the task forms' option fields)."""
 
+from collections import ChainMap
 from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.templating import Environment
 
 from jobs import statuses
 
@@ -52,6 +56,31 @@ MAX_RESULT_ROWS = 1000
 def is_image_file(value) -> bool:
     """A produced file (``save_output``'s dict) that is an image, for the generic result."""
     return isinstance(value, dict) and str(value.get("content_type", "")).startswith("image/")
+
+
+class _Globals(ChainMap):
+    """A template's globals over the environment's, as Jinja's own ``ChainMap``, looked up without
+    raising: each render copies every global into its context, and ``ChainMap`` finds each one by
+    a ``KeyError`` from the template's own map first, which is usually empty."""
+
+    def __getitem__(self, key):
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
+
+
+class SiteEnvironment(Environment):
+    """Flask's Jinja environment, with ``_Globals`` as each template's globals."""
+
+    def make_globals(self, d):
+        return _Globals({} if d is None else d, self.globals)
+
+
+class Site(Flask):
+    """The site's Flask app: Flask's, with ``SiteEnvironment`` for its templates."""
+
+    jinja_environment = SiteEnvironment
 
 
 def init_app(app) -> None:
