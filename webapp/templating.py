@@ -93,6 +93,7 @@ def init_app(app) -> None:
 
     app.jinja_env.globals["option_fields"] = OPTION_FIELDS
     app.jinja_env.globals["statuses"] = statuses
+    app.jinja_env.globals["active_statuses"] = " ".join(statuses.ACTIVE)  # the layout's data attribute
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_until, "until")
