@@ -8,6 +8,7 @@ from flask import Flask
 from flask.templating import Environment
 
 from jobs import statuses
+from webapp import generic_result
 
 
 def format_time(dt: datetime | None) -> str:
@@ -49,15 +50,6 @@ def expires(ended_at: datetime | None, ttl_seconds: int | None) -> datetime | No
     return ended_at + timedelta(seconds=ttl_seconds)
 
 
-#: the most rows the generic result shows of one table (the downloads have all of them)
-MAX_RESULT_ROWS = 1000
-
-
-def is_image_file(value) -> bool:
-    """A produced file (``save_output``'s dict) that is an image, for the generic result."""
-    return isinstance(value, dict) and str(value.get("content_type", "")).startswith("image/")
-
-
 class _Globals(ChainMap):
     """A template's globals over the environment's, as Jinja's own ``ChainMap``, looked up without
     raising: each render copies every global into its context, and ``ChainMap`` finds each one by
@@ -88,8 +80,8 @@ def init_app(app) -> None:
     from webapp.task_templates import with_task_templates
 
     app.jinja_env.loader = with_task_templates(app.jinja_env.loader)
-    app.jinja_env.globals["max_result_rows"] = MAX_RESULT_ROWS
-    app.jinja_env.tests["image_file"] = is_image_file
+    app.jinja_env.globals["max_result_rows"] = generic_result.MAX_ROWS
+    app.jinja_env.globals["generic_result"] = generic_result.generic_result
 
     app.jinja_env.globals["option_fields"] = OPTION_FIELDS
     app.jinja_env.globals["statuses"] = statuses
