@@ -1,7 +1,6 @@
 """What every template can use: filters for times and durations, and the site's facts as globals
 (job statuses, the task forms' option fields)."""
 
-from collections import ChainMap
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -50,23 +49,20 @@ def expires(ended_at: datetime | None, ttl_seconds: int | None) -> datetime | No
     return ended_at + timedelta(seconds=ttl_seconds)
 
 
-class _Globals(ChainMap):
-    """A template's globals over the environment's, as Jinja's own ``ChainMap``, looked up without
-    raising: each render copies every global into its context, and ``ChainMap`` finds each one by
-    a ``KeyError`` from the template's own map first, which is usually empty."""
-
-    def __getitem__(self, key):
-        for mapping in self.maps:
-            if key in mapping:
-                return mapping[key]
-        return self.__missing__(key)
-
-
 class SiteEnvironment(Environment):
-    """Flask's Jinja environment, with ``_Globals`` as each template's globals."""
+    """Flask's Jinja environment, whose templates each take a plain dictionary of the globals.
+
+    Jinja's own ``make_globals`` gives each template a ``ChainMap`` of its globals over the
+    environment's, so that a global added later still shows. Every render copies the globals into
+    its context, and every context (each include too) lists their names: through a ``ChainMap``,
+    a Python call per global, and a ``KeyError`` per global from the template's own map, usually
+    empty. The site sets all of its globals while the app is made (Flask refuses
+    ``add_template_global`` once it has served a request), before any template loads, so a
+    dictionary made when a template loads holds the same names and values.
+    """
 
     def make_globals(self, d):
-        return _Globals({} if d is None else d, self.globals)
+        return {**self.globals, **(d or {})}
 
 
 class Site(Flask):
