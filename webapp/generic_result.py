@@ -50,7 +50,8 @@ class GenericResult:
     #: (label, value) of each plain value (text, number, yes or no) but the summary, in order
     values: list[tuple[str, object]]
     tables: list[Table]
-    #: the produced files ("files") that are images
+    #: the produced files ("files"), and those of them that are images
+    files: list[dict]
     images: list[dict]
 
 
@@ -72,9 +73,5 @@ def generic_result(result) -> GenericResult | None:
             ]
             tables.append(Table(key, label(key).capitalize(), [label(c) for c in columns], shown, len(value)))
     files = result.get("files")
-    images = (
-        [f for f in files if is_image_file(f)]
-        if isinstance(files, Sequence) and not isinstance(files, str)
-        else []
-    )
-    return GenericResult(result.get("summary"), values, tables, images)
+    files = files if isinstance(files, Sequence) and not isinstance(files, str) else []
+    return GenericResult(result.get("summary"), values, tables, files, [f for f in files if is_image_file(f)])
