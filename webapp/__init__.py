@@ -6,7 +6,7 @@ from pathlib import Path
 from jobs import settings, webhooks
 from webapp import (
     admin,
-    admin_audit,
+    admin_audit,  # noqa: F401 (its hooks join the blueprints they audit on import)
     admin_schedules,
     api,
     batch_api,
@@ -27,7 +27,6 @@ from webapp import (
     proxies,
     ratelimit,
     redis_connection,
-    redis_required,
     schedules_api,
     session_cookie,
     share_links,
@@ -74,7 +73,6 @@ def create_app(test_config: dict | None = None) -> templating.Site:
     signin_throttle.init_app(app)  # before any other hook: a throttled client gets 429 at once
     hsts.init_app(app)
     ratelimit.init_app(app)
-    redis_required.init_app(app)
     templating.init_app(app)
     page_links.init_app(app)
     charts.init_app(app)
@@ -97,6 +95,5 @@ def create_app(test_config: dict | None = None) -> templating.Site:
     job_events.init_app(app)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
-    admin_audit.init_app(app)
     admin.init_app(app, csrf.protection)
     return app
