@@ -66,9 +66,13 @@ class SiteEnvironment(Environment):
 
 
 class Site(Flask):
-    """The site's Flask app: Flask's, with ``SiteEnvironment`` for its templates."""
+    """The site's Flask app: Flask's, with ``SiteEnvironment`` for its templates, which keeps the
+    compiled templates in a plain dictionary (``cache_size`` -1): Jinja's default, a bounded
+    least-recently-used cache, takes a lock and searches its whole queue on every lookup (each
+    page, its layout, each include), and the site's templates are a fixed set of files."""
 
     jinja_environment = SiteEnvironment
+    jinja_options = {"cache_size": -1}
 
 
 def init_app(app) -> None:
