@@ -3,12 +3,10 @@
 import secrets
 from pathlib import Path
 
-from flask import Flask
-
 from jobs import settings, webhooks
 from webapp import (
     admin,
-    admin_audit,
+    admin_audit,  # noqa: F401 (its hooks join the blueprints they audit on import)
     admin_schedules,
     api,
     batch_api,
@@ -29,7 +27,6 @@ from webapp import (
     proxies,
     ratelimit,
     redis_connection,
-    redis_required,
     schedules_api,
     session_cookie,
     share_links,
@@ -44,8 +41,10 @@ from webapp import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+def create_app(test_config: dict | None = None) -> templating.Site:
+    app = templating.Site(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static")
+    )
     app.config.from_object(settings)
     # The session (owner id, CSRF secret) is signed again only when it changes; the owner's cookie
     # is kept a month from its last change.
@@ -74,7 +73,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     signin_throttle.init_app(app)  # before any other hook: a throttled client gets 429 at once
     hsts.init_app(app)
     ratelimit.init_app(app)
-    redis_required.init_app(app)
     templating.init_app(app)
     page_links.init_app(app)
     charts.init_app(app)
@@ -97,6 +95,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     job_events.init_app(app)
     why.init_app(app, csrf.protection)
     dashboard.init_app(app, csrf.protection)
-    admin_audit.init_app(app)
     admin.init_app(app, csrf.protection)
     return app

@@ -5,25 +5,28 @@ rq-dashboard's actions (delete, requeue, empty, compact, ...) are its POSTs and 
 changes state (``webapp/dashboard.py`` lists it). Each one that gets past the guard is recorded with
 who did it and its answer. Deleting one job there also deletes the files stored beside it (uploads,
 produced files) and its log, as the job page's own Delete does.
+
+Both are hooks of the blueprints whose requests they record (``after_request`` of rq-dashboard's,
+of job_actions and of share_links), joined when this module is imported, before any app registers
+those blueprints: no other request runs them.
 """
 
+import rq_dashboard
 from flask import request
 
 from jobs import storage
 from jobs.joblog import log_key
-from webapp import audit
+from webapp import audit, job_actions, share_links
 from webapp.dashboard import CHANGES_STATE_ON_GET, SAFE_METHODS
 from webapp.identity import admin_name
 from webapp.redis_connection import get_redis
 
 DELETE_JOB = "rq_dashboard.delete_job_view"
-#: the site's own blueprints whose POSTs act on a job
-JOB_ACTIONS = {"job_actions", "share_links"}
 
 
 def audit_job_action(response):
     """An admin's job action that succeeded (a 303 back to a page)."""
-    if request.blueprint not in JOB_ACTIONS or request.method != "POST" or response.status_code != 303:
+    if request.method != "POST" or response.status_code != 303:
         return response
     who = admin_name()
     if who is not None:
@@ -33,7 +36,7 @@ def audit_job_action(response):
 
 
 def audit_dashboard_action(response):
-    if request.blueprint != "rq_dashboard" or response.status_code in (401, 403, 404, 429):
+    if response.status_code in (401, 403, 404, 429):
         return response
     if request.method in SAFE_METHODS and request.endpoint not in CHANGES_STATE_ON_GET:
         return response
@@ -49,6 +52,6 @@ def audit_dashboard_action(response):
     return response
 
 
-def init_app(app) -> None:
-    app.after_request(audit_dashboard_action)
-    app.after_request(audit_job_action)
+rq_dashboard.blueprint.after_request(audit_dashboard_action)
+job_actions.bp.after_request(audit_job_action)
+share_links.bp.after_request(audit_job_action)

@@ -196,8 +196,10 @@ _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S
 
 
 def dashboard_csp(response):
-    """rq-dashboard has inline scripts and underscore templates (eval): allow exactly those hashes."""
-    if request.blueprint != "rq_dashboard" or response.mimetype != "text/html" or response.direct_passthrough:
+    """rq-dashboard has inline scripts and underscore templates (eval): allow exactly those hashes.
+    A hook of rq-dashboard's blueprint, so it runs before the site's own headers
+    (``webapp/headers.py``), which then leave this CSP as it is."""
+    if response.mimetype != "text/html" or response.direct_passthrough:
         return response
     hashes = [
         "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
@@ -209,6 +211,9 @@ def dashboard_csp(response):
         "form-action 'self'; frame-ancestors 'none'"
     )
     return response
+
+
+rq_dashboard.blueprint.after_request(dashboard_csp)  # joined on import, before any app registers it
 
 
 def job_not_found(exc: NoSuchJobError):
@@ -238,4 +243,3 @@ def init_app(app, csrf) -> None:
     app.register_error_handler(NoSuchJobError, job_not_found)
     app.register_error_handler(DeserializationError, job_not_json)
     app.register_error_handler(InvalidJobOperation, job_in_wrong_state)
-    app.after_request(dashboard_csp)

@@ -3,6 +3,7 @@
 import time
 
 from flask import Blueprint, abort, current_app, render_template, request, session
+from flask_wtf.csrf import generate_csrf
 
 from jobs import queue_pause, statuses
 from jobs.registry import TASKS
@@ -12,6 +13,7 @@ from webapp.job_access import can_read
 from webapp.job_insights import insights
 from webapp.job_reads import read
 from webapp.job_view import expired, from_job
+from webapp.page_links import JobLinks
 from webapp.redis_connection import get_redis
 from webapp.share_links import current_link, link_from, read_link
 
@@ -36,6 +38,8 @@ def show(job_id: str):
     return render_template(
         "job.html",
         job=view,
+        links=JobLinks(job.id),
+        csrf=generate_csrf() if manager else None,  # the action forms' token
         refresh=current_app.config["REFRESH_SECONDS"] if view.is_active else None,
         show_traceback=is_admin(),
         can_manage=manager,

@@ -89,6 +89,10 @@ class JobView:
         return self.meta.get("retried_as")
 
     @property
+    def batch(self) -> str | None:
+        return self.meta.get("batch")
+
+    @property
     def stopped_by(self) -> str | None:
         return self.meta.get("stopped_by")
 

@@ -3,6 +3,8 @@
 The catalog and the task forms render without Redis, but nothing they lead to works: a form filled
 in would only fail on submit. So they ping Redis first (one round trip) and share every other page's
 friendly 503 (``webapp.errors``), and come back as soon as Redis does.
+
+The check is a hook of the tasks blueprint (``webapp/tasks.py``), so no other request runs it.
 """
 
 from flask import request
@@ -15,7 +17,3 @@ ENDPOINTS = frozenset({"tasks.index", "tasks.show_form"})
 def check_redis() -> None:
     if request.endpoint in ENDPOINTS:
         get_redis().ping()
-
-
-def init_app(app) -> None:
-    app.before_request(check_redis)

@@ -140,6 +140,17 @@ def _shared_url_for(token: str):
     return shared
 
 
+class _SharedLinks:
+    """The shared page's links of its job by endpoint, as ``page_links.JobLinks`` gives the job
+    page's: through the token where a link of the job's own would go."""
+
+    def __init__(self, shared_url_for, job_id: str) -> None:
+        self.url_for, self.job_id = shared_url_for, job_id
+
+    def __getitem__(self, endpoint: str) -> str:
+        return self.url_for(endpoint, job_id=self.job_id)
+
+
 @bp.after_request
 def not_for_search_engines(response):
     """A link shared with a few people is not for search engines, wherever it gets pasted."""
@@ -166,6 +177,7 @@ def view(token: str):
         "job.html",
         url_for=shared_url_for,
         job_url=lambda endpoint, job_id: shared_url_for(endpoint, job_id=job_id),
+        links=_SharedLinks(shared_url_for, job.id),
         job=shown,
         shared=True,
         refresh=current_app.config["REFRESH_SECONDS"] if shown.is_active else None,

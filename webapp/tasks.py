@@ -11,11 +11,13 @@ from webapp.job_access import can_act
 from webapp.job_reads import fetch_job
 from webapp.page_links import job_url
 from webapp.redis_connection import get_redis
+from webapp.redis_required import check_redis
 from webapp.submission import enqueue_task
 from webapp.task_forms import form_class
 from webapp.upload_stream import store_upload
 
 bp = Blueprint("tasks", __name__)
+bp.before_request(check_redis)
 
 
 @bp.get("/")

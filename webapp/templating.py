@@ -3,7 +3,11 @@
 
 from datetime import UTC, datetime, timedelta
 
+from flask import Flask
+from flask.templating import Environment
+
 from jobs import statuses
+from webapp import generic_result
 
 
 def format_time(dt: datetime | None) -> str:
@@ -45,13 +49,30 @@ def expires(ended_at: datetime | None, ttl_seconds: int | None) -> datetime | No
     return ended_at + timedelta(seconds=ttl_seconds)
 
 
-#: the most rows the generic result shows of one table (the downloads have all of them)
-MAX_RESULT_ROWS = 1000
+class SiteEnvironment(Environment):
+    """Flask's Jinja environment, whose templates each take a plain dictionary of the globals.
+
+    Jinja's own ``make_globals`` gives each template a ``ChainMap`` of its globals over the
+    environment's, so that a global added later still shows. Every render copies the globals into
+    its context, and every context (each include too) lists their names: through a ``ChainMap``,
+    a Python call per global, and a ``KeyError`` per global from the template's own map, usually
+    empty. The site sets all of its globals while the app is made (Flask refuses
+    ``add_template_global`` once it has served a request), before any template loads, so a
+    dictionary made when a template loads holds the same names and values.
+    """
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
 
 
-def is_image_file(value) -> bool:
-    """A produced file (``save_output``'s dict) that is an image, for the generic result."""
-    return isinstance(value, dict) and str(value.get("content_type", "")).startswith("image/")
+class Site(Flask):
+    """The site's Flask app: Flask's, with ``SiteEnvironment`` for its templates, which keeps the
+    compiled templates in a plain dictionary (``cache_size`` -1): Jinja's default, a bounded
+    least-recently-used cache, takes a lock and searches its whole queue on every lookup (each
+    page, its layout, each include), and the site's templates are a fixed set of files."""
+
+    jinja_environment = SiteEnvironment
+    jinja_options = {"cache_size": -1}
 
 
 def init_app(app) -> None:
@@ -59,11 +80,12 @@ def init_app(app) -> None:
     from webapp.task_templates import with_task_templates
 
     app.jinja_env.loader = with_task_templates(app.jinja_env.loader)
-    app.jinja_env.globals["max_result_rows"] = MAX_RESULT_ROWS
-    app.jinja_env.tests["image_file"] = is_image_file
+    app.jinja_env.globals["max_result_rows"] = generic_result.MAX_ROWS
+    app.jinja_env.globals["generic_result"] = generic_result.generic_result
 
     app.jinja_env.globals["option_fields"] = OPTION_FIELDS
     app.jinja_env.globals["statuses"] = statuses
+    app.jinja_env.globals["active_statuses"] = " ".join(statuses.ACTIVE)  # the layout's data attribute
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_until, "until")
