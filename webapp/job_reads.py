@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 from jobs.joblog import log_key, read_log
 from jobs.redis_scripts import LOOK, evalsha_in, execute_loading
 from webapp import lost_workers
-from webapp.job_view import UNREAD
+from webapp.job_view import SHOWS_RESULT, UNREAD
 from webapp.redis_connection import get_redis
 
 #: one read, as data: a redis-py pipeline method's name and its arguments, e.g. ``("mget", keys)``
@@ -37,7 +37,8 @@ class JobRead(NamedTuple):
 class FullRead:
     """What ``read`` found: the job (None when it is not one of the site's), its log lines, its
     place in its queue (as ``JobRead``), its latest result (None when it has none, ``UNREAD`` when
-    the read could not use it) and the replies of the caller's own commands, by name."""
+    the read could not use it, or did not read it because the job's view does not show it) and the
+    replies of the caller's own commands, by name."""
 
     job: Job | None
     log: list[str] = field(default_factory=list)
@@ -89,6 +90,8 @@ def _is_active(job: Job) -> bool:
 
 #: the lost-worker look's name among a read's commands
 _LOOK = "look"
+#: the latest result's read, by name, when it goes in the second pipeline
+_RESULT = "latest result"
 #: each job as this process last read it (a page of an active job is read again and again): its
 #: reads that depend on the job go in the first pipeline when they are likely the same again
 _last_read: dict[str, Job] = {}
@@ -101,6 +104,21 @@ def _plan(job: Job, after) -> dict[str, Command]:
     if _is_active(job):
         plan[_LOOK] = (_LOOK, tuple(lost_workers.look_keys(job)), job)
     return plan
+
+
+def _result_read(job_id: str) -> Command:
+    """``Result.fetch_latest``'s read: the newest entry of the job's result stream."""
+    return ("xrevrange", Result.get_key(job_id), "+", "-", 1)
+
+
+def _result_first(before: Job | None) -> bool:
+    """Whether the latest result is read with the job's hash: unless this process last saw the
+    job in a status whose view does not show it (queued, running: it is read again and again),
+    when it is read after the hash, should the job have ended with a result meanwhile."""
+    if before is None:
+        return True
+    status = before.get_status(refresh=False)
+    return status is not None and status.value in SHOWS_RESULT
 
 
 def _queue(pipe, command: Command) -> None:
@@ -128,7 +146,9 @@ def read(
     queue) and the lost-worker look (jobs/lua/look.lua) of a queued or started job go there too
     when this process read the job before and they would be the same (a job's page is read again
     while it runs), else in a second pipeline. So a page of an ended job, or of a job read before,
-    is one round trip.
+    is one round trip. The latest result goes with the hash too, except for a job read before that
+    had none to show (``_result_first``): then it is read in the second pipeline, and only when
+    the job's view shows it (``SHOWS_RESULT``).
 
     Neither pipeline is a transaction: a job that moves between the reads is shown as its hash
     says, and the look checks the status again itself (a look of another status is none).
@@ -138,15 +158,16 @@ def read(
     alongside = alongside or {}
     before = _last_read.get(job_id)
     guess = _plan(before, after) if before is not None else {}
+    result_first = result and _result_first(before)
     first = [("hgetall", Job.key_for(job_id))]
     if log:
         first.append(("lrange", log_key(job_id), 0, -1))
-    if result:
-        first.append(("xrevrange", Result.get_key(job_id), "+", "-", 1))
+    if result_first:
+        first.append(_result_read(job_id))
     replies = iter(_execute(connection, [*first, *alongside.values(), *guess.values()]))
     job = job_from_hash(job_id, next(replies))
     raw_lines = next(replies) if log else []
-    latest_reply = next(replies) if result else None
+    latest_reply = next(replies) if result_first else None
     found = {name: next(replies) for name in alongside}
     if job is None:
         _last_read.pop(job_id, None)
@@ -156,12 +177,18 @@ def read(
     guessed = zip(guess.items(), list(replies), strict=True)
     found.update((name, reply) for (name, command), reply in guessed if plan.get(name) == command)
     missing = {name: command for name, command in plan.items() if name not in found}
+    status = job.get_status(refresh=False)
+    read_result = result_first or (result and status is not None and status.value in SHOWS_RESULT)
+    if read_result and not result_first:
+        missing[_RESULT] = _result_read(job_id)
     if missing:
         found.update(zip(missing, _execute(connection, list(missing.values())), strict=True))
     _remember(job)
     seen = lost_workers.as_look(found.pop(_LOOK)) if _LOOK in found else None
+    if _RESULT in found:
+        latest_reply = found.pop(_RESULT)
 
-    latest = _latest_result(job, latest_reply) if result else UNREAD
+    latest = _latest_result(job, latest_reply) if read_result else UNREAD
     lines = [line.decode("utf-8", "replace") for line in raw_lines]
     was = (job.get_status(refresh=False), job.enqueued_at)
     # a job whose worker was lost shows as such, not as running

@@ -137,6 +137,8 @@ class JobView:
 
 #: ``latest`` of ``from_job`` when the caller has not read the job's latest result
 UNREAD = object()
+#: the statuses whose view shows the job's latest result (its return value, its error)
+SHOWS_RESULT = (statuses.FINISHED, statuses.FAILED)
 
 
 def from_job(job: Job, with_result: bool = True, latest=UNREAD) -> JobView:
@@ -167,7 +169,7 @@ def from_job(job: Job, with_result: bool = True, latest=UNREAD) -> JobView:
         ended_at=_aware(job.ended_at),
         meta=meta,
     )
-    if with_result and status in (statuses.FINISHED, statuses.FAILED) and latest is UNREAD:
+    if with_result and status in SHOWS_RESULT and latest is UNREAD:
         latest = job.latest_result()
     if with_result and status == statuses.FINISHED:
         successful = latest is not None and latest.type == Result.Type.SUCCESSFUL
