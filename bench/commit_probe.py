@@ -27,30 +27,25 @@ LINES = (
 WARM_UP = 10
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
+def start_redis(port: int) -> subprocess.Popen:
+    """A throwaway redis-server on ``port``: no snapshots, no append-only file."""
+    command = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"]
+    return subprocess.Popen(command + ["--dir", tempfile.mkdtemp()], stdout=subprocess.DEVNULL)
+
+
 def main() -> None:
-    sys.path.insert(0, os.getcwd())
+    from countdown_form import countdown_form  # beside this file, which is run as a script
+
+    sys.path.insert(0, os.getcwd())  # the checkout's own webapp and bench.bare_app
     count = int(os.environ.get("N", "40"))
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            tempfile.mkdtemp(),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    port = free_port()
+    server = start_redis(port)
     url = f"redis://127.0.0.1:{port}/0"
     os.environ.update(REDIS_URL=url, JOBDECK_RATE_LIMIT="off", SECRET_KEY="commit-probe")
     import redis
@@ -95,14 +90,7 @@ def main() -> None:
         browser = app.test_client()
         page = browser.get("/tasks/countdown").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        form = {
-            "csrf_token": token,
-            "seconds": "3",
-            "priority": "",
-            "start_in": "",
-            "start_at": "",
-            "timezone": "UTC",
-        }
+        form = countdown_form(token)
         measure(lambda: check(browser.post("/tasks/countdown", data=form), 303))
         connection.flushdb()
         owner = app.test_client()

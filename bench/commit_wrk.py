@@ -14,11 +14,9 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,15 +24,11 @@ from urllib.parse import urlencode
 import requests
 
 from bench import loadgen
+from bench.commit_probe import free_port, start_redis
+from bench.countdown_form import countdown_form
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Checkout:
@@ -50,7 +44,7 @@ class Checkout:
         self.bare = self._serve(ROOT, "bench.bare_app:create_app()", processes)
 
     def _serve(self, cwd: Path, app: str, processes: list) -> str:
-        port = _free_port()
+        port = free_port()
         command = [
             str(BIN / "gunicorn"),
             "--bind",
@@ -100,16 +94,7 @@ class Checkout:
         browser = requests.Session()
         page = browser.get(self.site + "/tasks/countdown").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        form = urlencode(
-            {
-                "csrf_token": token,
-                "seconds": "3",
-                "priority": "",
-                "start_in": "",
-                "start_at": "",
-                "timezone": "UTC",
-            }
-        )
+        form = urlencode(countdown_form(token))
         form_headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items()),
@@ -156,23 +141,8 @@ def main() -> None:
     args = parser.parse_args()
     if not loadgen.available():
         raise SystemExit(loadgen.MISSING)
-    port = _free_port()
-    processes = [
-        subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                tempfile.mkdtemp(),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-    ]
+    port = free_port()
+    processes = [start_redis(port)]
     try:
         time.sleep(0.5)
         checkouts = [

@@ -27,20 +27,10 @@ import redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from bench.commit_probe import LINES
 from bench.countdown_form import countdown_form
 from scripts.processes import RedisServer
 
-LINES = (
-    "api_submit",
-    "bare_enqueue",
-    "form_submit",
-    "page_finished",
-    "api_read_finished",
-    "bare_read_finished",
-    "page_queued",
-    "api_read_queued",
-    "bare_read_queued",
-)
 WARM_UP = 10
 
 
