@@ -144,6 +144,11 @@ class _Declared(msgspec.StructMeta):
     def __new__(mcls, name, bases, namespace, **config):
         annotations = dict(namespace.get("__annotations__", {}))
         for key, value in list(namespace.items()):
+            if type(value).__module__.startswith("pydantic"):  # a task written for pydantic
+                raise DeclarationError(
+                    f"{name}.{key} is declared with pydantic; write {key}: <type> = param(...) "
+                    "from jobs.task_declaration (docs/adding-a-task.md)"
+                )
             if not isinstance(value, Param):
                 continue
             if key not in annotations:

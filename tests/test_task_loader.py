@@ -41,6 +41,14 @@ from jobs.task_declaration import Params, TaskSpec
 TASK = TaskSpec(name="bad_queue", title="Bad", description="", params=Params, run=print, queue="nope")
 """
 
+#: a task written for the pydantic declarations of an earlier version
+PYDANTIC_DECLARATION = """
+from pydantic import Field
+from jobs.task_declaration import Params
+class OldParams(Params):
+    count: int = Field(3, ge=1)
+"""
+
 
 @pytest.mark.parametrize(
     ("tasks", "line"),
@@ -63,10 +71,16 @@ TASK = TaskSpec(name="bad_queue", title="Bad", description="", params=Params, ru
             "JOBDECK_TASKS: bad_declaration: bad declaration: task 'bad_queue': queue must be one of "
             "high, default, low",
         ),
+        (
+            "pydantic_declaration",
+            "JOBDECK_TASKS: pydantic_declaration: bad declaration: OldParams.count is declared with "
+            "pydantic; write count: <type> = param(...) from jobs.task_declaration (docs/adding-a-task.md)",
+        ),
     ],
 )
 def test_a_bad_module_or_a_clash_stops_the_import_with_one_line(tmp_path, tasks, line):
     (tmp_path / "bad_declaration.py").write_text(BAD_DECLARATION)
+    (tmp_path / "pydantic_declaration.py").write_text(PYDANTIC_DECLARATION)
     result = import_registry(tasks, pythonpath=tmp_path)
     assert result.returncode == 3  # gunicorn's "worker failed to boot": its master stops too
     assert result.stderr.strip() == line  # one line, no traceback
