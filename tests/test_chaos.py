@@ -23,5 +23,9 @@ def test_300_jobs_under_every_kind_of_fault_none_lost_or_unsettled_or_run_twice(
     assert set(KINDS) <= set(run.faults)
     assert len(run.submitted) == 300
     final = result["final"]
-    assert set(final) <= {"finished", "failed, worker lost"}, final  # no "lost silently", "unsettled"
+    # A probe whose own Redis write (its run counter) meets Redis being killed fails with that
+    # error, on its page: visibly failed, never lost. Any other error is a bug.
+    others = [error for _, error in result["other_errors"]]
+    assert all(error.startswith("redis.exceptions.ConnectionError") for error in others), others
+    assert set(final) <= {"finished", "failed, worker lost", "failed, other"}, final  # none lost or unsettled
     assert result["duplicates"] == 0
